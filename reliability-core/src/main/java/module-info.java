@@ -1,0 +1,6 @@
+/**
+ * Backoff, retry, circuit breaker, registry and the state store SPI. Depends on the JDK only.
+ */
+module dev.reliability.core {
+    exports dev.reliability;
+}
