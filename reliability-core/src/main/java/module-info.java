@@ -3,4 +3,6 @@
  */
 module dev.reliability.core {
     exports dev.reliability;
+    exports dev.reliability.backoff;
+    exports dev.reliability.retry;
 }
