@@ -3,4 +3,6 @@
  */
 module dev.reliability.core {
     exports dev.reliability;
+    exports dev.reliability.circuitbreaker;
+    exports dev.reliability.registry;
 }

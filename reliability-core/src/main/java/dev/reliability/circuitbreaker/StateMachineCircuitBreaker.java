@@ -1,0 +1,531 @@
+package dev.reliability.circuitbreaker;
+
+import static dev.reliability.internal.Preconditions.checkName;
+import static dev.reliability.internal.Preconditions.checkNotNull;
+
+import dev.reliability.CheckedRunnable;
+import dev.reliability.CheckedSupplier;
+import dev.reliability.TimeSource;
+import dev.reliability.internal.Exceptions;
+import dev.reliability.internal.Listeners;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The lock-free circuit breaker. Its state is one immutable-identity {@link Phase} per generation, replaced by
+ * compare-and-set; each transition is committed by exactly one thread, which then publishes it.
+ *
+ * <p>Hot paths. Closed, consecutive-failure mode: a permit is one volatile read; a success is that read, a read of the
+ * phase's failure count (written only when it is not zero), a striped {@link LongAdder} increment and a sampled clock
+ * read for the last-success time. Open: a rejection is a volatile read, a striped increment and a sampled clock read.
+ * Nothing on these paths allocates or locks.
+ */
+final class StateMachineCircuitBreaker implements CircuitBreaker {
+    private static final VarHandle PHASE;
+
+    static {
+        try {
+            PHASE = MethodHandles.lookup().findVarHandle(StateMachineCircuitBreaker.class, "phase", Phase.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The most successes between clock reads for the last-success time. */
+    static final int SUCCESS_MAX_MASK = 1023;
+
+    private final String name;
+    private final CircuitBreakerConfig config;
+    private final TimeSource time;
+    private final CircuitBreakerListener[] listeners;
+
+    private final int failureThreshold;
+    private final int successThreshold;
+    private final int halfOpenPermits;
+    private final long baseOpenNanos;
+    private final long maxOpenNanos;
+    private final double openMultiplier;
+    private final long maxWaitInHalfOpenNanos;
+    private final long slowNanos;
+    private final boolean windowMode;
+    private final int minimumCalls;
+    private final boolean timeWindow;
+    /** Whether execute must measure durations: for slow calls or for listeners. */
+    private final boolean timed;
+
+    private volatile Phase phase;
+
+    // Totals: striped, so threads on different cores do not write one cache line.
+    private final LongAdder successes = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final LongAdder released = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    /** Samples the clock on successes; its last sample is the last-success time. */
+    private final ClockSampler successClock = new ClockSampler(SUCCESS_MAX_MASK);
+    /** The success total at the last failure; consecutive successes are derived from it. */
+    private volatile long successesAtLastFailure;
+
+    private volatile long lastFailureNanos;
+    private volatile boolean hasFailure;
+
+    StateMachineCircuitBreaker(
+            String name,
+            CircuitBreakerConfig config,
+            TimeSource time,
+            List<? extends CircuitBreakerListener> listeners) {
+        this.name = checkName(name, "name");
+        this.config = checkNotNull(config, "config");
+        this.time = checkNotNull(time, "timeSource");
+        checkNotNull(listeners, "listeners");
+        this.listeners = listeners.toArray(new CircuitBreakerListener[0]);
+        for (CircuitBreakerListener listener : this.listeners) {
+            checkNotNull(listener, "listener");
+        }
+        this.failureThreshold = config.failureThreshold();
+        this.successThreshold = config.successThreshold();
+        this.halfOpenPermits = config.halfOpenPermits();
+        this.baseOpenNanos = config.openDuration().toNanos();
+        this.maxOpenNanos = config.maxOpenDuration().toNanos();
+        this.openMultiplier = config.openDurationMultiplier();
+        this.maxWaitInHalfOpenNanos = config.maxWaitInHalfOpen().toNanos();
+        this.slowNanos = config.slowCallDuration().toNanos();
+        this.windowMode = config.hasWindow();
+        this.timeWindow = windowMode && config.countWindowSize() == 0;
+        this.minimumCalls = config.countWindowSize() > 0
+                ? Math.min(config.minimumCalls(), config.countWindowSize())
+                : config.minimumCalls();
+        this.timed = slowNanos > 0 || this.listeners.length > 0;
+        long now = time.nanoTime();
+        this.phase = new Phase(CircuitState.CLOSED, 0L, now, baseOpenNanos, 0, newWindow(now), 0);
+    }
+
+    private SlidingWindow newWindow(long nowNanos) {
+        return windowMode ? SlidingWindow.create(config, nowNanos) : null;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public CircuitBreakerConfig config() {
+        return config;
+    }
+
+    @Override
+    public CircuitState state() {
+        return phase.state;
+    }
+
+    /** The current phase, for tests and, later, persistence. */
+    Phase phase() {
+        return phase;
+    }
+
+    // ---------------------------------------------------------------- permits
+
+    @Override
+    public boolean tryAcquirePermission() {
+        Phase p = phase;
+        return p.permitsAll || acquireSlow(p, false) != null;
+    }
+
+    /**
+     * Acquires a permit in a state that does not permit every call. Returns the phase that issued the permit, or null
+     * (or throws, when {@code throwing}) on rejection.
+     */
+    private Phase acquireSlow(Phase p, boolean throwing) {
+        for (; ; ) {
+            switch (p.state) {
+                case CLOSED:
+                case DISABLED:
+                    return p;
+                case FORCED_OPEN:
+                    return reject(p, Long.MAX_VALUE, throwing);
+                case OPEN: {
+                    ClockSampler sampler = p.sampler;
+                    long now = sampler.shouldSample() ? sampler.sample(time) : sampler.lastNanos();
+                    long elapsed = now - p.enteredNanos;
+                    if (elapsed < p.openNanos) {
+                        return reject(p, p.openNanos - elapsed, throwing);
+                    }
+                    Phase next = new Phase(
+                            CircuitState.HALF_OPEN,
+                            p.generation + 1,
+                            now,
+                            p.openNanos,
+                            p.reopens,
+                            p.window,
+                            p.consecutiveFailures);
+                    transition(p, next);
+                    p = phase;
+                    continue;
+                }
+                case HALF_OPEN: {
+                    if (p.permitsInFlight() < halfOpenPermits) {
+                        long now = time.nanoTime();
+                        if (p.tryTakePermit(halfOpenPermits)) {
+                            p.markAcquired(now);
+                            return p;
+                        }
+                    }
+                    ClockSampler sampler = p.sampler;
+                    if (sampler.shouldSample()) {
+                        long now = sampler.sample(time);
+                        if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos) {
+                            // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
+                            // half-open generation. Same state, so no event; the stuck calls' outcomes are ignored.
+                            Phase next = new Phase(
+                                    CircuitState.HALF_OPEN,
+                                    p.generation + 1,
+                                    now,
+                                    p.openNanos,
+                                    p.reopens,
+                                    p.window,
+                                    p.consecutiveFailures);
+                            PHASE.compareAndSet(this, p, next);
+                            p = phase;
+                            continue;
+                        }
+                    }
+                    return reject(p, 0L, throwing);
+                }
+                default:
+                    throw new AssertionError(p.state);
+            }
+        }
+    }
+
+    private Phase reject(Phase p, long retryAfterNanos, boolean throwing) {
+        rejected.increment();
+        for (CircuitBreakerListener listener : listeners) {
+            try {
+                listener.onCallNotPermitted(name, p.state);
+            } catch (Throwable t) {
+                Listeners.listenerFailed("onCallNotPermitted", name, t);
+            }
+        }
+        if (throwing) {
+            throw new CallNotPermittedException(name, p.state, retryAfterNanos);
+        }
+        return null;
+    }
+
+    @Override
+    public void releasePermission() {
+        release(phase);
+    }
+
+    private void release(Phase p) {
+        released.increment();
+        if (p.state == CircuitState.HALF_OPEN) {
+            p.completePermit(false);
+        }
+    }
+
+    // ---------------------------------------------------------------- outcomes
+
+    @Override
+    public void onSuccess(long durationNanos) {
+        recordSuccess(phase, durationNanos);
+    }
+
+    @Override
+    public void onError(long durationNanos, Throwable error) {
+        checkNotNull(error, "error");
+        recordError(phase, durationNanos, error);
+    }
+
+    @Override
+    public void onResult(long durationNanos, Object result) {
+        recordResult(phase, durationNanos, result);
+    }
+
+    private void recordResult(Phase p, long durationNanos, Object result) {
+        if (config.recordResult().test(result)) {
+            recordFailure(p, durationNanos, null);
+        } else {
+            recordSuccess(p, durationNanos);
+        }
+    }
+
+    private void recordError(Phase p, long durationNanos, Throwable error) {
+        if (config.isIgnored(error)) {
+            release(p);
+        } else if (config.recordOn().test(error)) {
+            recordFailure(p, durationNanos, error);
+        } else {
+            recordSuccess(p, durationNanos);
+        }
+    }
+
+    private void recordSuccess(Phase p, long durationNanos) {
+        successes.increment();
+        ClockSampler stamp = successClock;
+        if (stamp.shouldSample()) {
+            stamp.sample(time);
+        }
+        if (p.permitsAll) {
+            p.clearFailures();
+            if (p.window != null) {
+                recordInWindow(p, slowNanos > 0 && durationNanos >= slowNanos ? SlidingWindow.SLOW : 0);
+            }
+        } else if (p.state == CircuitState.HALF_OPEN && p == phase) {
+            p.clearFailures();
+            int successesNow = p.completePermit(true);
+            if (successesNow >= successThreshold) {
+                long now = time.nanoTime();
+                transition(
+                        p, new Phase(CircuitState.CLOSED, p.generation + 1, now, baseOpenNanos, 0, newWindow(now), 0));
+            }
+        }
+        for (CircuitBreakerListener listener : listeners) {
+            try {
+                listener.onSuccess(name, durationNanos);
+            } catch (Throwable t) {
+                Listeners.listenerFailed("onSuccess", name, t);
+            }
+        }
+    }
+
+    private void recordFailure(Phase p, long durationNanos, Throwable error) {
+        failures.increment();
+        long now = time.nanoTime();
+        lastFailureNanos = now;
+        hasFailure = true;
+        successesAtLastFailure = successes.sum();
+        if (p == phase) {
+            if (p.permitsAll) {
+                int consecutive = p.incrementFailures();
+                if (p.window != null) {
+                    int outcome = SlidingWindow.FAILURE
+                            | (slowNanos > 0 && durationNanos >= slowNanos ? SlidingWindow.SLOW : 0);
+                    recordInWindow(p, outcome);
+                } else if (consecutive >= failureThreshold && p.state == CircuitState.CLOSED) {
+                    open(p, now, baseOpenNanos, 0);
+                }
+            } else if (p.state == CircuitState.HALF_OPEN && p.completePermit(false) >= 0) {
+                p.incrementFailures();
+                open(p, now, grow(p.openNanos), p.reopens + 1);
+            }
+        }
+        for (CircuitBreakerListener listener : listeners) {
+            try {
+                listener.onError(name, durationNanos, error);
+            } catch (Throwable t) {
+                Listeners.listenerFailed("onError", name, t);
+            }
+        }
+    }
+
+    private void recordInWindow(Phase p, int outcome) {
+        SlidingWindow window = p.window;
+        long now = timeWindow ? time.nanoTime() : 0L;
+        window.record(now, outcome);
+        if (p.state != CircuitState.CLOSED) {
+            return; // DISABLED records for the stats but never opens
+        }
+        long calls = window.calls(now);
+        if (calls < minimumCalls) {
+            return;
+        }
+        boolean tripped = SlidingWindow.rate(window.failures(now), calls, minimumCalls) >= config.failureRateThreshold()
+                || (slowNanos > 0
+                        && SlidingWindow.rate(window.slowCalls(now), calls, minimumCalls)
+                                >= config.slowCallRateThreshold());
+        if (tripped && p == phase) {
+            open(p, timeWindow ? now : time.nanoTime(), baseOpenNanos, 0);
+        }
+    }
+
+    private long grow(long openNanos) {
+        if (openMultiplier <= 1.0) {
+            return openNanos;
+        }
+        double next = openNanos * openMultiplier;
+        return next >= maxOpenNanos ? maxOpenNanos : (long) next;
+    }
+
+    private void open(Phase from, long now, long openNanos, int reopens) {
+        transition(
+                from,
+                new Phase(
+                        CircuitState.OPEN,
+                        from.generation + 1,
+                        now,
+                        openNanos,
+                        reopens,
+                        from.window,
+                        from.consecutiveFailures));
+    }
+
+    // ---------------------------------------------------------------- transitions
+
+    /** Commits {@code from → to} if {@code from} is still current, and publishes it. Returns whether it committed. */
+    private boolean transition(Phase from, Phase to) {
+        if (!PHASE.compareAndSet(this, from, to)) {
+            return false;
+        }
+        publish(from.state, to.state);
+        return true;
+    }
+
+    private void publish(CircuitState from, CircuitState to) {
+        if (listeners.length == 0 || from == to) {
+            return;
+        }
+        StateTransition event = new StateTransition(name, from, to, time.instant());
+        for (CircuitBreakerListener listener : listeners) {
+            try {
+                listener.onStateTransition(event);
+            } catch (Throwable t) {
+                Listeners.listenerFailed("onStateTransition", name, t);
+            }
+        }
+    }
+
+    /** Moves to a fresh phase of {@code state} unless already there; returns the phase it replaced, or null. */
+    private Phase moveTo(CircuitState state, boolean evenIfSame) {
+        for (; ; ) {
+            Phase p = phase;
+            if (p.state == state && !evenIfSame) {
+                return null;
+            }
+            long now = time.nanoTime();
+            SlidingWindow window = state.permitsAllCalls() ? newWindow(now) : p.window;
+            int consecutive = state == CircuitState.CLOSED ? 0 : p.consecutiveFailures;
+            Phase next = new Phase(state, p.generation + 1, now, baseOpenNanos, 0, window, consecutive);
+            if (transition(p, next)) {
+                return p;
+            }
+        }
+    }
+
+    @Override
+    public void forceOpen() {
+        moveTo(CircuitState.FORCED_OPEN, false);
+    }
+
+    @Override
+    public void disable() {
+        moveTo(CircuitState.DISABLED, false);
+    }
+
+    @Override
+    public void transitionToClosed() {
+        moveTo(CircuitState.CLOSED, false);
+    }
+
+    @Override
+    public void reset() {
+        moveTo(CircuitState.CLOSED, true);
+        successes.reset();
+        failures.reset();
+        released.reset();
+        rejected.reset();
+        successesAtLastFailure = 0;
+        successClock.clear();
+        hasFailure = false;
+    }
+
+    // ---------------------------------------------------------------- execute
+
+    @Override
+    public <T, X extends Exception> T execute(CheckedSupplier<T, X> action) throws X {
+        checkNotNull(action, "action");
+        Phase p = phase;
+        if (!p.permitsAll) {
+            p = acquireSlow(p, true);
+        }
+        long start = timed ? time.nanoTime() : 0L;
+        T result;
+        try {
+            result = action.get();
+        } catch (Throwable failure) {
+            completeExceptionally(p, start, failure);
+            throw Exceptions.rethrow(failure);
+        }
+        try {
+            recordResult(p, elapsedSince(start), result);
+        } catch (RuntimeException | Error predicateFailure) {
+            release(p); // the result predicate threw: never leak the permit
+            throw predicateFailure;
+        }
+        return result;
+    }
+
+    @Override
+    public <X extends Exception> void run(CheckedRunnable<X> action) throws X {
+        checkNotNull(action, "action");
+        Phase p = phase;
+        if (!p.permitsAll) {
+            p = acquireSlow(p, true);
+        }
+        long start = timed ? time.nanoTime() : 0L;
+        try {
+            action.run();
+        } catch (Throwable failure) {
+            completeExceptionally(p, start, failure);
+            throw Exceptions.rethrow(failure);
+        }
+        recordSuccess(p, elapsedSince(start));
+    }
+
+    private void completeExceptionally(Phase p, long start, Throwable failure) {
+        try {
+            recordError(p, elapsedSince(start), failure);
+        } catch (RuntimeException | Error predicateFailure) {
+            release(p); // the recordOn predicate threw: never leak the permit, and keep the call's own failure
+            failure.addSuppressed(predicateFailure);
+        }
+    }
+
+    private long elapsedSince(long start) {
+        return timed ? Math.max(0L, time.nanoTime() - start) : 0L;
+    }
+
+    // ---------------------------------------------------------------- stats
+
+    @Override
+    public CircuitStats stats() {
+        Phase p = phase;
+        long success = successes.sum();
+        long failure = failures.sum();
+        long requests = success + failure + released.sum();
+        long nowNanos = time.nanoTime();
+        Instant nowWall = time.instant();
+        Instant lastSuccess = successClock.hasSample() && success > 0
+                ? nowWall.minusNanos(Math.max(0L, nowNanos - successClock.lastNanos()))
+                : null;
+        Instant lastFailure = hasFailure ? nowWall.minusNanos(Math.max(0L, nowNanos - lastFailureNanos)) : null;
+        double failureRate = -1.0;
+        double slowRate = -1.0;
+        SlidingWindow window = p.window;
+        if (window != null) {
+            long calls = window.calls(nowNanos);
+            failureRate = SlidingWindow.rate(window.failures(nowNanos), calls, minimumCalls);
+            slowRate = SlidingWindow.rate(window.slowCalls(nowNanos), calls, minimumCalls);
+        }
+        return new CircuitStats(
+                p.state,
+                requests,
+                success,
+                failure,
+                Math.max(0L, success - successesAtLastFailure),
+                Math.max(0, p.consecutiveFailures),
+                rejected.sum(),
+                lastSuccess,
+                lastFailure,
+                failureRate,
+                slowRate);
+    }
+
+    @Override
+    public String toString() {
+        return "CircuitBreaker[" + name + ", " + phase.state + "]";
+    }
+}
