@@ -25,7 +25,8 @@ import java.util.Objects;
  * @param lastFailureTime when the last failure was recorded, or null if none was
  * @param failureRate the failure rate over the sliding window in percent, or {@code -1} when no window is configured or
  *     the window holds fewer than {@code minimumCalls} calls
- * @param slowCallRate the slow-call rate over the sliding window in percent, or {@code -1} as for {@code failureRate}
+ * @param slowCallRate the slow-call rate over the sliding window in percent, or {@code -1} when slow calls are not
+ *     tracked or as for {@code failureRate}
  */
 public record CircuitStats(
         CircuitState state,

@@ -508,7 +508,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         if (window != null) {
             long calls = window.calls(nowNanos);
             failureRate = SlidingWindow.rate(window.failures(nowNanos), calls, minimumCalls);
-            slowRate = SlidingWindow.rate(window.slowCalls(nowNanos), calls, minimumCalls);
+            if (slowNanos > 0) {
+                slowRate = SlidingWindow.rate(window.slowCalls(nowNanos), calls, minimumCalls);
+            }
         }
         return new CircuitStats(
                 p.state,
