@@ -3,6 +3,8 @@
  */
 module dev.reliability.core {
     exports dev.reliability;
+    exports dev.reliability.backoff;
+    exports dev.reliability.retry;
     exports dev.reliability.circuitbreaker;
     exports dev.reliability.registry;
 }
