@@ -46,9 +46,15 @@ final class Phase {
     /** Decides when OPEN and full HALF_OPEN rejections read the clock; null in other states. */
     final ClockSampler sampler;
 
-    /** Failures since the last success in this phase; decides CLOSED → OPEN in consecutive-failure mode. */
+    /**
+     * Failures since the last success in this phase; decides CLOSED → OPEN in consecutive-failure mode. {@link
+     * #TRIPPED} once the threshold is reached.
+     */
     volatile int consecutiveFailures;
-    /** HALF_OPEN progress: successes in the high 32 bits, permits in flight in the low 32 bits. */
+    /**
+     * HALF_OPEN progress: permits in flight in the low 32 bits, successes above them, and two seal bits at the top
+     * that record a decision to close or reopen that is not yet committed.
+     */
     volatile long halfOpen;
     /** HALF_OPEN: when the newest trial permit was issued. */
     volatile long lastAcquireNanos;
@@ -75,31 +81,79 @@ final class Phase {
                 : null;
     }
 
-    /** Adds one failure and returns the new count. */
-    int incrementFailures() {
-        return (int) CONSECUTIVE_FAILURES.getAndAdd(this, 1) + 1;
+    /** {@link #consecutiveFailures} of a CLOSED phase whose failures reached the threshold: it is tripped. */
+    static final int TRIPPED = -1;
+    /** Result of {@link #completeTrial}: no permit was outstanding or the phase is sealed; nothing changed. */
+    static final int NOT_COUNTED = 0;
+    /** Result of {@link #completeTrial}: the outcome was counted and the phase stays half-open. */
+    static final int COUNTED = 1;
+    /** Result of {@link #completeTrial} and {@link #sealedAs}: the phase is sealed to close. */
+    static final int CLOSE = 2;
+    /** Result of {@link #completeTrial} and {@link #sealedAs}: the phase is sealed to reopen. */
+    static final int REOPEN = 3;
+
+    private static final long SEALED_CLOSE = 1L << 62;
+    private static final long SEALED_REOPEN = 1L << 61;
+    private static final long SEALED = SEALED_CLOSE | SEALED_REOPEN;
+    private static final long PERMITS = 0xFFFF_FFFFL;
+    private static final long ONE_SUCCESS = 1L << 32;
+
+    /**
+     * Adds one failure to a CLOSED or DISABLED phase. When the count reaches {@code threshold} the phase is sealed as
+     * {@link #TRIPPED} in the same atomic step, so no success can clear the count between the decision to open and the
+     * transition: whoever sees the seal completes the transition. Returns the new count, {@link #TRIPPED} if this
+     * failure tripped the phase, or {@link Integer#MIN_VALUE} if it was already tripped and the failure is not counted.
+     */
+    int addFailure(int threshold) {
+        for (; ; ) {
+            int current = consecutiveFailures;
+            if (current < 0) {
+                return Integer.MIN_VALUE;
+            }
+            int next = current + 1 >= threshold ? TRIPPED : current + 1;
+            if (CONSECUTIVE_FAILURES.compareAndSet(this, current, next)) {
+                return next;
+            }
+        }
     }
 
-    /** Clears the failure count, writing only when it is not already zero so successes share the cache line. */
+    /** Whether a CLOSED phase has tripped and waits for its transition to OPEN. */
+    boolean tripped() {
+        return consecutiveFailures < 0;
+    }
+
+    /**
+     * Clears the failure count after a success. Reads only, when the count is already zero, so threads that succeed
+     * keep sharing the cache line; never clears a tripped phase.
+     */
     void clearFailures() {
-        if (consecutiveFailures != 0) {
-            consecutiveFailures = 0;
+        for (; ; ) {
+            int current = consecutiveFailures;
+            if (current <= 0 || CONSECUTIVE_FAILURES.compareAndSet(this, current, 0)) {
+                return;
+            }
         }
     }
 
     int halfOpenSuccesses() {
-        return (int) (halfOpen >>> 32);
+        return (int) ((halfOpen & ~SEALED) >>> 32);
     }
 
     int permitsInFlight() {
-        return (int) halfOpen;
+        return (int) (halfOpen & PERMITS);
     }
 
-    /** Takes a trial permit if fewer than {@code limit} are in flight. */
+    /** How a HALF_OPEN phase is sealed: {@link #CLOSE}, {@link #REOPEN}, or {@link #NOT_COUNTED} if it is not. */
+    int sealedAs() {
+        long current = halfOpen;
+        return (current & SEALED_CLOSE) != 0 ? CLOSE : (current & SEALED_REOPEN) != 0 ? REOPEN : NOT_COUNTED;
+    }
+
+    /** Takes a trial permit if the phase is not sealed and fewer than {@code limit} are in flight. */
     boolean tryTakePermit(int limit) {
         for (; ; ) {
             long current = halfOpen;
-            if ((int) current >= limit) {
+            if ((current & SEALED) != 0 || (current & PERMITS) >= limit) {
                 return false;
             }
             if (HALF_OPEN.compareAndSet(this, current, current + 1)) {
@@ -108,19 +162,43 @@ final class Phase {
         }
     }
 
-    /**
-     * Completes one trial permit; a success also adds to the successes. Returns the successes after the change, or -1
-     * if no permit was in flight, in which case nothing changed.
-     */
-    int completePermit(boolean success) {
+    /** Gives back a trial permit without an outcome; no effect if none is outstanding or the phase is sealed. */
+    void releasePermit() {
         for (; ; ) {
             long current = halfOpen;
-            if ((int) current == 0) {
-                return -1;
+            if ((current & SEALED) != 0 || (current & PERMITS) == 0) {
+                return;
             }
-            long next = current - 1 + (success ? 1L << 32 : 0L);
+            if (HALF_OPEN.compareAndSet(this, current, current - 1)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Completes a trial permit with an outcome. A failure, or the success that reaches {@code successThreshold}, seals
+     * the phase in the same atomic step, so no permit can be taken and no other outcome counted before the transition.
+     * Returns {@link #NOT_COUNTED}, {@link #COUNTED}, {@link #CLOSE} or {@link #REOPEN}.
+     */
+    int completeTrial(boolean success, int successThreshold) {
+        for (; ; ) {
+            long current = halfOpen;
+            if ((current & SEALED) != 0 || (current & PERMITS) == 0) {
+                return NOT_COUNTED;
+            }
+            long next = current - 1;
+            int result;
+            if (!success) {
+                next |= SEALED_REOPEN;
+                result = REOPEN;
+            } else {
+                next += ONE_SUCCESS;
+                boolean closes = (int) (next >>> 32) >= successThreshold;
+                next |= closes ? SEALED_CLOSE : 0L;
+                result = closes ? CLOSE : COUNTED;
+            }
             if (HALF_OPEN.compareAndSet(this, current, next)) {
-                return (int) (next >>> 32);
+                return result;
             }
         }
     }

@@ -118,12 +118,55 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     @Override
     public CircuitState state() {
-        return phase.state;
+        return current().state;
     }
 
     /** The current phase, for tests and, later, persistence. */
     Phase phase() {
-        return phase;
+        return current();
+    }
+
+    /** The current phase, after committing any transition that a sealed phase has already decided. */
+    private Phase current() {
+        for (; ; ) {
+            Phase p = phase;
+            if (!finishSealed(p)) {
+                return p;
+            }
+        }
+    }
+
+    /**
+     * Commits the transition a sealed phase has decided, helping the thread that sealed it; whichever thread's
+     * compare-and-set wins publishes the event. Returns false if {@code p} is not sealed.
+     *
+     * <p>Sealing makes a decision and its effect on other threads one atomic step: once the count of a closed phase
+     * is tripped, or a half-open phase is sealed to close or reopen, no permit or outcome of that phase changes
+     * anything, and every thread that looks treats the phase as already replaced. Lincheck found the race this
+     * closes: a success clearing the count between a failure's decision to open and the transition.
+     */
+    private boolean finishSealed(Phase p) {
+        if (p.state == CircuitState.CLOSED) {
+            if (!p.tripped()) {
+                return false;
+            }
+            open(p, time.nanoTime(), baseOpenNanos, 0, failureThreshold);
+            return true;
+        }
+        if (p.state == CircuitState.HALF_OPEN) {
+            int sealed = p.sealedAs();
+            if (sealed == Phase.CLOSE) {
+                long now = time.nanoTime();
+                transition(
+                        p, new Phase(CircuitState.CLOSED, p.generation + 1, now, baseOpenNanos, 0, newWindow(now), 0));
+                return true;
+            }
+            if (sealed == Phase.REOPEN) {
+                open(p, time.nanoTime(), grow(p.openNanos), p.reopens + 1, Math.max(0, p.consecutiveFailures) + 1);
+                return true;
+            }
+        }
+        return false;
     }
 
     // ---------------------------------------------------------------- permits
@@ -131,7 +174,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     @Override
     public boolean tryAcquirePermission() {
         Phase p = phase;
-        return p.permitsAll || acquireSlow(p, false) != null;
+        return (p.permitsAll && !p.tripped()) || acquireSlow(p, false) != null;
     }
 
     /**
@@ -140,6 +183,10 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
      */
     private Phase acquireSlow(Phase p, boolean throwing) {
         for (; ; ) {
+            if (finishSealed(p)) {
+                p = phase;
+                continue;
+            }
             switch (p.state) {
                 case CLOSED:
                 case DISABLED:
@@ -153,15 +200,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     if (elapsed < p.openNanos) {
                         return reject(p, p.openNanos - elapsed, throwing);
                     }
-                    Phase next = new Phase(
-                            CircuitState.HALF_OPEN,
-                            p.generation + 1,
-                            now,
-                            p.openNanos,
-                            p.reopens,
-                            p.window,
-                            p.consecutiveFailures);
-                    transition(p, next);
+                    transition(p, halfOpen(p, now));
                     p = phase;
                     continue;
                 }
@@ -173,21 +212,16 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                             return p;
                         }
                     }
+                    if (p.sealedAs() != Phase.NOT_COUNTED) {
+                        continue; // decided to close or reopen: help commit it, then ask the new phase
+                    }
                     ClockSampler sampler = p.sampler;
                     if (sampler.shouldSample()) {
                         long now = sampler.sample(time);
                         if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos) {
                             // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
                             // half-open generation. Same state, so no event; the stuck calls' outcomes are ignored.
-                            Phase next = new Phase(
-                                    CircuitState.HALF_OPEN,
-                                    p.generation + 1,
-                                    now,
-                                    p.openNanos,
-                                    p.reopens,
-                                    p.window,
-                                    p.consecutiveFailures);
-                            PHASE.compareAndSet(this, p, next);
+                            PHASE.compareAndSet(this, p, halfOpen(p, now));
                             p = phase;
                             continue;
                         }
@@ -198,6 +232,17 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     throw new AssertionError(p.state);
             }
         }
+    }
+
+    private static Phase halfOpen(Phase from, long now) {
+        return new Phase(
+                CircuitState.HALF_OPEN,
+                from.generation + 1,
+                now,
+                from.openNanos,
+                from.reopens,
+                from.window,
+                Math.max(0, from.consecutiveFailures));
     }
 
     private Phase reject(Phase p, long retryAfterNanos, boolean throwing) {
@@ -223,7 +268,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     private void release(Phase p) {
         released.increment();
         if (p.state == CircuitState.HALF_OPEN) {
-            p.completePermit(false);
+            p.releasePermit();
         }
     }
 
@@ -274,13 +319,13 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
             if (p.window != null) {
                 recordInWindow(p, slowNanos > 0 && durationNanos >= slowNanos ? SlidingWindow.SLOW : 0);
             }
-        } else if (p.state == CircuitState.HALF_OPEN && p == phase) {
-            p.clearFailures();
-            int successesNow = p.completePermit(true);
-            if (successesNow >= successThreshold) {
-                long now = time.nanoTime();
-                transition(
-                        p, new Phase(CircuitState.CLOSED, p.generation + 1, now, baseOpenNanos, 0, newWindow(now), 0));
+        } else if (p.state == CircuitState.HALF_OPEN) {
+            int result = p.completeTrial(true, successThreshold);
+            if (result != Phase.NOT_COUNTED) {
+                p.clearFailures();
+            }
+            if (result == Phase.CLOSE) {
+                finishSealed(p);
             }
         }
         for (CircuitBreakerListener listener : listeners) {
@@ -294,24 +339,24 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     private void recordFailure(Phase p, long durationNanos, Throwable error) {
         failures.increment();
-        long now = time.nanoTime();
-        lastFailureNanos = now;
+        lastFailureNanos = time.nanoTime();
         hasFailure = true;
         successesAtLastFailure = successes.sum();
-        if (p == phase) {
-            if (p.permitsAll) {
-                int consecutive = p.incrementFailures();
-                if (p.window != null) {
-                    int outcome = SlidingWindow.FAILURE
-                            | (slowNanos > 0 && durationNanos >= slowNanos ? SlidingWindow.SLOW : 0);
-                    recordInWindow(p, outcome);
-                } else if (consecutive >= failureThreshold && p.state == CircuitState.CLOSED) {
-                    open(p, now, baseOpenNanos, 0);
+        if (p.permitsAll) {
+            if (p.window != null) {
+                p.addFailure(Integer.MAX_VALUE); // for the stats; the window decides
+                int outcome =
+                        SlidingWindow.FAILURE | (slowNanos > 0 && durationNanos >= slowNanos ? SlidingWindow.SLOW : 0);
+                recordInWindow(p, outcome);
+            } else if (p.state == CircuitState.CLOSED) {
+                if (p.addFailure(failureThreshold) == Phase.TRIPPED) {
+                    finishSealed(p);
                 }
-            } else if (p.state == CircuitState.HALF_OPEN && p.completePermit(false) >= 0) {
-                p.incrementFailures();
-                open(p, now, grow(p.openNanos), p.reopens + 1);
+            } else {
+                p.addFailure(Integer.MAX_VALUE); // DISABLED counts but never opens
             }
+        } else if (p.state == CircuitState.HALF_OPEN && p.completeTrial(false, successThreshold) == Phase.REOPEN) {
+            finishSealed(p);
         }
         for (CircuitBreakerListener listener : listeners) {
             try {
@@ -338,7 +383,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                         && SlidingWindow.rate(window.slowCalls(now), calls, minimumCalls)
                                 >= config.slowCallRateThreshold());
         if (tripped && p == phase) {
-            open(p, timeWindow ? now : time.nanoTime(), baseOpenNanos, 0);
+            open(p, timeWindow ? now : time.nanoTime(), baseOpenNanos, 0, Math.max(0, p.consecutiveFailures));
         }
     }
 
@@ -350,7 +395,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         return next >= maxOpenNanos ? maxOpenNanos : (long) next;
     }
 
-    private void open(Phase from, long now, long openNanos, int reopens) {
+    private void open(Phase from, long now, long openNanos, int reopens, int consecutiveFailures) {
         transition(
                 from,
                 new Phase(
@@ -360,7 +405,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                         openNanos,
                         reopens,
                         from.window,
-                        from.consecutiveFailures));
+                        consecutiveFailures));
     }
 
     // ---------------------------------------------------------------- transitions
@@ -388,19 +433,19 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         }
     }
 
-    /** Moves to a fresh phase of {@code state} unless already there; returns the phase it replaced, or null. */
-    private Phase moveTo(CircuitState state, boolean evenIfSame) {
+    /** Moves to a fresh phase of {@code state} unless already there (or {@code evenIfSame}). */
+    private void moveTo(CircuitState state, boolean evenIfSame) {
         for (; ; ) {
-            Phase p = phase;
+            Phase p = current();
             if (p.state == state && !evenIfSame) {
-                return null;
+                return;
             }
             long now = time.nanoTime();
             SlidingWindow window = state.permitsAllCalls() ? newWindow(now) : p.window;
-            int consecutive = state == CircuitState.CLOSED ? 0 : p.consecutiveFailures;
+            int consecutive = state == CircuitState.CLOSED ? 0 : Math.max(0, p.consecutiveFailures);
             Phase next = new Phase(state, p.generation + 1, now, baseOpenNanos, 0, window, consecutive);
             if (transition(p, next)) {
-                return p;
+                return;
             }
         }
     }
@@ -438,7 +483,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     public <T, X extends Exception> T execute(CheckedSupplier<T, X> action) throws X {
         checkNotNull(action, "action");
         Phase p = phase;
-        if (!p.permitsAll) {
+        if (!p.permitsAll || p.tripped()) {
             p = acquireSlow(p, true);
         }
         long start = timed ? time.nanoTime() : 0L;
@@ -462,7 +507,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     public <X extends Exception> void run(CheckedRunnable<X> action) throws X {
         checkNotNull(action, "action");
         Phase p = phase;
-        if (!p.permitsAll) {
+        if (!p.permitsAll || p.tripped()) {
             p = acquireSlow(p, true);
         }
         long start = timed ? time.nanoTime() : 0L;
@@ -492,7 +537,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     @Override
     public CircuitStats stats() {
-        Phase p = phase;
+        Phase p = current();
         long success = successes.sum();
         long failure = failures.sum();
         long requests = success + failure + released.sum();
