@@ -149,6 +149,11 @@ final class Phase {
         return (current & SEALED_CLOSE) != 0 ? CLOSE : (current & SEALED_REOPEN) != 0 ? REOPEN : NOT_COUNTED;
     }
 
+    /** Takes the first trial permit of a new HALF_OPEN phase before it is published. */
+    void takeFirstPermit() {
+        halfOpen = 1L;
+    }
+
     /** Takes a trial permit if the phase is not sealed and fewer than {@code limit} are in flight. */
     boolean tryTakePermit(int limit) {
         for (; ; ) {

@@ -15,13 +15,22 @@ import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The lock-free circuit breaker. Its state is one immutable-identity {@link Phase} per generation, replaced by
- * compare-and-set; each transition is committed by exactly one thread, which then publishes it.
+ * The lock-free circuit breaker. Its state is one {@link Phase} per generation, replaced by compare-and-set; each
+ * transition is committed by exactly one thread, which then publishes it. A decision that must change the state (the
+ * failure that reaches the threshold, the half-open success that closes, the half-open failure that reopens) first
+ * seals its phase in the same atomic step that counts it; any thread that meets a sealed phase helps commit the
+ * transition. The operations are therefore linearizable, which the Lincheck tests check.
  *
- * <p>Hot paths. Closed, consecutive-failure mode: a permit is one volatile read; a success is that read, a read of the
- * phase's failure count (written only when it is not zero), a striped {@link LongAdder} increment and a sampled clock
- * read for the last-success time. Open: a rejection is a volatile read, a striped increment and a sampled clock read.
- * Nothing on these paths allocates or locks.
+ * <p>Hot paths. Closed, consecutive-failure mode: a permit is two reads of the phase (the reference and its failure
+ * count); a success adds a striped {@link LongAdder} increment, and a clock read for the last-success time only on a
+ * sample of calls (see {@link ClockSampler}). The failure count is written only when it is not zero, so successes on
+ * different cores share its cache line. Open: a rejection is a phase read, a striped increment and a sampled clock
+ * read. Nothing on these paths allocates or locks. {@code execute} reads the clock around the call only when slow
+ * calls are tracked or listeners need durations.
+ *
+ * <p>Everything a state store needs to snapshot and restore the breaker lives in the current phase: state,
+ * generation, when it began, the open duration, the number of consecutive reopens, the consecutive failures and the
+ * half-open progress.
  */
 final class StateMachineCircuitBreaker implements CircuitBreaker {
     private static final VarHandle PHASE;
@@ -200,7 +209,12 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     if (elapsed < p.openNanos) {
                         return reject(p, p.openNanos - elapsed, throwing);
                     }
-                    transition(p, halfOpen(p, now));
+                    // The new phase is published holding this caller's trial permit, so moving to half-open and
+                    // taking the first permit are one atomic step.
+                    Phase next = halfOpen(p, now);
+                    if (transition(p, next)) {
+                        return next;
+                    }
                     p = phase;
                     continue;
                 }
@@ -221,7 +235,10 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                         if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos) {
                             // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
                             // half-open generation. Same state, so no event; the stuck calls' outcomes are ignored.
-                            PHASE.compareAndSet(this, p, halfOpen(p, now));
+                            Phase next = halfOpen(p, now);
+                            if (PHASE.compareAndSet(this, p, next)) {
+                                return next; // holding the first permit of the new generation
+                            }
                             p = phase;
                             continue;
                         }
@@ -234,8 +251,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         }
     }
 
+    /** A new half-open phase whose first trial permit is already taken, for the caller that creates it. */
     private static Phase halfOpen(Phase from, long now) {
-        return new Phase(
+        Phase next = new Phase(
                 CircuitState.HALF_OPEN,
                 from.generation + 1,
                 now,
@@ -243,6 +261,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 from.reopens,
                 from.window,
                 Math.max(0, from.consecutiveFailures));
+        next.takeFirstPermit();
+        return next;
     }
 
     private Phase reject(Phase p, long retryAfterNanos, boolean throwing) {
