@@ -11,10 +11,11 @@ import org.junit.jupiter.api.Test;
  * them, on a manual clock, equals some sequential history. Model checking explores thread interleavings
  * systematically; stress testing runs them on real threads.
  *
- * <p>Iteration counts come from system properties so CI stays well under a minute: {@code lincheck.iterations}
+ * <p>Tagged {@code lincheck}, apart from the quick {@code concurrency} tests. Iteration counts come from system
+ * properties so CI stays well under a minute: {@code lincheck.iterations}
  * (default 10) and {@code lincheck.invocations} (default 300).
  */
-@Tag("concurrency")
+@Tag("lincheck")
 class CircuitBreakerLincheckTest {
 
     private static int property(String name, int defaultValue) {
