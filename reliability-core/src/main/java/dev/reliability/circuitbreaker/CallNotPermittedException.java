@@ -18,8 +18,11 @@ import java.util.Objects;
 public final class CallNotPermittedException extends ReliabilityException implements NonRetryable {
     private static final long serialVersionUID = 1L;
 
+    /** The name of the breaker that rejected the call. */
     private final String breakerName;
+    /** The state that rejected the call. */
     private final CircuitState state;
+    /** How long until calls may be permitted again, in nanoseconds. */
     private final long retryAfterNanos;
 
     /**

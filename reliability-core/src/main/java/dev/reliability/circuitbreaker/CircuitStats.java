@@ -44,6 +44,17 @@ public record CircuitStats(
     /**
      * Checks the components. {@code lastSuccessTime} and {@code lastFailureTime} may be null.
      *
+     * @param state the state
+     * @param requests the permitted calls that completed
+     * @param totalSuccess the successes
+     * @param totalFailures the failures
+     * @param consecutiveSuccess the successes since the last failure
+     * @param consecutiveFailures the failures since the last success
+     * @param rejected the rejected calls
+     * @param lastSuccessTime the last success, or null
+     * @param lastFailureTime the last failure, or null
+     * @param failureRate the window's failure rate in percent, or -1
+     * @param slowCallRate the window's slow-call rate in percent, or -1
      * @throws NullPointerException if {@code state} is null
      * @throws IllegalArgumentException if a count is negative
      */

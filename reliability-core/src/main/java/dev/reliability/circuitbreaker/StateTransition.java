@@ -16,6 +16,10 @@ public record StateTransition(String breakerName, CircuitState from, CircuitStat
     /**
      * Checks the components.
      *
+     * @param breakerName the name of the breaker that changed state
+     * @param from the state before the change
+     * @param to the state after the change
+     * @param timestamp when the change was committed
      * @throws NullPointerException if any component is null
      * @throws IllegalArgumentException if {@code from} equals {@code to}
      */
