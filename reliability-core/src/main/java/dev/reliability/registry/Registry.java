@@ -117,7 +117,10 @@ public final class Registry {
             throw new IllegalStateException("circuit breaker '" + name + "' already exists with config " + existing
                     + ", requested config " + config);
         }
-        entry.lastLookup = ticks.incrementAndGet();
+        if (maxBreakers != Integer.MAX_VALUE) {
+            // Idleness matters only with a bound; without one, lookups write no shared counter.
+            entry.lastLookup = ticks.incrementAndGet();
+        }
         return entry.breaker;
     }
 
