@@ -92,15 +92,16 @@ public interface CircuitBreaker {
     CircuitBreakerConfig config();
 
     /**
-     * Returns the current state. An open breaker whose open duration has passed reports {@link CircuitState#OPEN}
-     * until a permission check moves it to half-open.
+     * Returns the current state. An open breaker whose open duration has passed moves to {@link
+     * CircuitState#HALF_OPEN} here, as on a permission check but without taking a trial permit; a scheduler the user
+     * supplies can therefore drive that move by calling this method. There is no hidden timer thread.
      *
      * @return the current state
      */
     CircuitState state();
 
     /**
-     * Returns a snapshot of the state and counters.
+     * Returns a snapshot of the state and counters. Like {@link #state()}, it moves a due open breaker to half-open.
      *
      * @return a new snapshot
      */

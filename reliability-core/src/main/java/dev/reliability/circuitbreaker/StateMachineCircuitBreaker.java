@@ -127,7 +127,24 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     @Override
     public CircuitState state() {
-        return current().state;
+        return refreshed().state;
+    }
+
+    /**
+     * The current phase, after moving an open breaker whose open duration has passed to half-open, without taking a
+     * permit. This is how a scheduler the user supplies can drive the move: by polling {@link #state()}. Reads the
+     * clock only when the breaker is open.
+     */
+    private Phase refreshed() {
+        Phase p = current();
+        if (p.state == CircuitState.OPEN) {
+            long now = time.nanoTime();
+            if (now - p.enteredNanos >= p.openNanos) {
+                transition(p, halfOpen(p, now, false));
+                return current();
+            }
+        }
+        return p;
     }
 
     /** The current phase, for tests and, later, persistence. */
@@ -211,7 +228,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     }
                     // The new phase is published holding this caller's trial permit, so moving to half-open and
                     // taking the first permit are one atomic step.
-                    Phase next = halfOpen(p, now);
+                    Phase next = halfOpen(p, now, true);
                     if (transition(p, next)) {
                         return next;
                     }
@@ -235,7 +252,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                         if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos) {
                             // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
                             // half-open generation. Same state, so no event; the stuck calls' outcomes are ignored.
-                            Phase next = halfOpen(p, now);
+                            Phase next = halfOpen(p, now, true);
                             if (PHASE.compareAndSet(this, p, next)) {
                                 return next; // holding the first permit of the new generation
                             }
@@ -251,8 +268,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         }
     }
 
-    /** A new half-open phase whose first trial permit is already taken, for the caller that creates it. */
-    private static Phase halfOpen(Phase from, long now) {
+    /** A new half-open phase; with {@code takePermit}, its first trial permit is taken for the caller creating it. */
+    private static Phase halfOpen(Phase from, long now, boolean takePermit) {
         Phase next = new Phase(
                 CircuitState.HALF_OPEN,
                 from.generation + 1,
@@ -261,7 +278,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 from.reopens,
                 from.window,
                 Math.max(0, from.consecutiveFailures));
-        next.takeFirstPermit();
+        if (takePermit) {
+            next.takeFirstPermit();
+        }
         return next;
     }
 
@@ -557,7 +576,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     @Override
     public CircuitStats stats() {
-        Phase p = current();
+        Phase p = refreshed();
         long success = successes.sum();
         long failure = failures.sum();
         long requests = success + failure + released.sum();

@@ -104,13 +104,22 @@ class CircuitBreakerTest {
     }
 
     @Test
-    void openStaysOpenWithoutPermissionCheck() {
-        StateMachineCircuitBreaker breaker = breaker(config());
+    void stateReadDrivesTheMoveToHalfOpenWithoutTakingAPermit() {
+        // Given an open breaker, polled as a user's scheduler would
+        StateMachineCircuitBreaker breaker = breaker(config().successThreshold(1));
         fail(breaker, 3);
-
-        time.advance(Duration.ofMinutes(5));
-
+        time.advance(Duration.ofSeconds(30).minusNanos(1));
         assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+
+        // When the open duration has passed
+        time.advance(Duration.ofNanos(1));
+
+        // Then reading the state moves it to half-open, once, and every trial permit is still free
+        assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
+        assertThat(breaker.stats().state()).isEqualTo(CircuitState.HALF_OPEN);
+        assertThat(listener.path()).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN");
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+        assertThat(breaker.tryAcquirePermission()).isFalse();
     }
 
     @Test
