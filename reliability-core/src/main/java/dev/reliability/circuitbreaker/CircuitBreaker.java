@@ -25,8 +25,10 @@ import java.util.List;
  *
  * <p><b>Time.</b> Instances read time from one {@link TimeSource}: {@link TimeSource#system()} for {@link #of}, the
  * registry's for breakers a {@code Registry} creates. In consecutive-failure mode a closed breaker reads no clock on
- * the permit and success path, and an open breaker reads it only on a sample of rejections: on every rejection under
- * sparse traffic, often enough that the move to half-open is at most about a millisecond late under load.
+ * the permit path, and on the success path only on a sample of calls, to keep {@link CircuitStats#lastSuccessTime()}
+ * current. An open breaker reads it only on a sample of rejections. Sampling adapts to the traffic: every call under
+ * sparse traffic, and under load often enough that the move to half-open, and the last-success time, are at most
+ * about a millisecond late. A time-based window and slow-call tracking read the clock on every call.
  *
  * <p>Implementations are thread-safe and lock-free; listeners run synchronously on the caller's thread.
  */
@@ -192,7 +194,8 @@ public interface CircuitBreaker {
 
     /**
      * Returns the breaker to its initial state: closed, every count and timestamp cleared, the open duration back to
-     * its initial value. A transition event is published only if the state changes.
+     * its initial value. A transition event is published only if the state changes. Calls that complete while the
+     * reset runs may or may not be counted afterwards.
      */
     void reset();
 }
