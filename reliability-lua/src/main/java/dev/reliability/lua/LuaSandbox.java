@@ -70,7 +70,7 @@ public final class LuaSandbox {
         globals.load(new TableLib());
         Modules.register(globals, "string", GuardedStringLib.create());
         globals.load(new JseMathLib());
-        globals.load(new TimeOsLib(modules.timeSource()));
+        globals.load(new TimeOsLib(modules.registry().timeSource()));
         LuaC.install(globals); // source only: no undumper, so no binary chunks
 
         globals.debuglib = new ResourceGuard(modules.instructionLimit(), HEAP_LIMIT_FRACTION);

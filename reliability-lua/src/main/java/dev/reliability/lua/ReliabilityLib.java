@@ -1,6 +1,8 @@
 package dev.reliability.lua;
 
 import dev.reliability.TimeSource;
+import dev.reliability.registry.Registry;
+import java.lang.System.Logger;
 import java.util.random.RandomGenerator;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
@@ -11,10 +13,12 @@ import org.luaj.vm2.lib.TwoArgFunction;
 final class ReliabilityLib extends TwoArgFunction {
     private final TimeSource timeSource;
     private final RandomGenerator random;
+    private final LuaCircuitBreakers breakers;
 
-    ReliabilityLib(TimeSource timeSource, RandomGenerator random) {
-        this.timeSource = timeSource;
-        this.random = random;
+    ReliabilityLib(Registry registry, Logger logger) {
+        this.timeSource = registry.timeSource();
+        this.random = registry.random();
+        this.breakers = new LuaCircuitBreakers(registry, logger);
     }
 
     @Override
@@ -33,6 +37,32 @@ final class ReliabilityLib extends TwoArgFunction {
             Varargs apply(Varargs args) {
                 LuaRetry retry = LuaRetry.fromConfig(ConfigTable.of(args, 1, name, LuaRetry.KEYS));
                 return retry.run(Args.function(args, 2, name), timeSource, random);
+            }
+        });
+        Modules.add(module, new ModuleFunction("circuit_breaker") {
+            @Override
+            Varargs apply(Varargs args) {
+                String breaker = Args.string(args, 1, name);
+                ConfigTable config = ConfigTable.of(args, 2, name, LuaCircuitBreakers.KEYS);
+                return breakers.call(breaker, config, Args.function(args, 3, name));
+            }
+        });
+        Modules.add(module, new ModuleFunction("get_circuit_stats") {
+            @Override
+            Varargs apply(Varargs args) {
+                return breakers.stats(Args.string(args, 1, name));
+            }
+        });
+        Modules.add(module, new ModuleFunction("list_circuits") {
+            @Override
+            Varargs apply(Varargs args) {
+                return breakers.names();
+            }
+        });
+        Modules.add(module, new ModuleFunction("reset_circuit") {
+            @Override
+            Varargs apply(Varargs args) {
+                return breakers.reset(Args.string(args, 1, name));
             }
         });
         Modules.add(module, errorConstructor("retryable", ErrorValues.Type.RETRYABLE));

@@ -3,9 +3,9 @@ package dev.reliability.lua;
 import static java.util.Objects.requireNonNull;
 
 import dev.reliability.TimeSource;
+import dev.reliability.circuitbreaker.CircuitBreakerListener;
+import dev.reliability.registry.Registry;
 import java.lang.System.Logger;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.random.RandomGenerator;
 import org.luaj.vm2.Globals;
 
 /**
@@ -14,38 +14,42 @@ import org.luaj.vm2.Globals;
  * the same table.
  *
  * <pre>{@code
- * ReliabilityLua modules = ReliabilityLua.builder().http(true).build();
+ * Registry registry = Registry.builder().listener(ReliabilityLua.stateChangeListener()).build();
+ * ReliabilityLua modules = ReliabilityLua.builder().registry(registry).http(true).build();
  * Globals globals = LuaSandbox.create(modules);      // sandboxed, limits on
  * LuaSandbox.run(globals, script, "job.lua");
  * }</pre>
  *
- * <p>Immutable and thread-safe; the {@code Globals} it fills are not: use one per thread. Waits and {@code os.time}
- * read the configured {@link TimeSource}.
+ * <p>Breakers live in the {@link Registry}, and waits, jitter and {@code os.time} use its {@link TimeSource} and random
+ * generator. For {@code on_state_change} callbacks to run, the registry must carry {@link #stateChangeListener()}.
+ *
+ * <p>Immutable and thread-safe; the {@code Globals} it fills are not: use one per thread.
  */
 public final class ReliabilityLua {
     /** Default for {@link Builder#instructionLimit}: 100 million instructions per run. */
     public static final long DEFAULT_INSTRUCTION_LIMIT = 100_000_000L;
 
-    private static final RandomGenerator THREAD_LOCAL_RANDOM =
-            () -> ThreadLocalRandom.current().nextLong();
-
-    private final TimeSource timeSource;
-    private final RandomGenerator random;
+    private final Registry registry;
     private final Logger logger;
     private final boolean http;
     private final long instructionLimit;
 
     private ReliabilityLua(Builder builder) {
-        this.timeSource = builder.timeSource;
-        this.random = builder.random;
+        this.registry = builder.registry != null
+                ? builder.registry
+                : Registry.builder().listener(stateChangeListener()).build();
+        if (!registry.listeners().contains(stateChangeListener())) {
+            throw new IllegalArgumentException("registry must carry ReliabilityLua.stateChangeListener(), so that "
+                    + "on_state_change callbacks run; add it with Registry.builder().listener(...)");
+        }
         this.logger = builder.logger;
         this.http = builder.http;
         this.instructionLimit = builder.instructionLimit;
     }
 
     /**
-     * Returns a builder with the defaults: system time, no http, the default instruction limit, and scripts logging to
-     * the {@code System.Logger} named {@code "lua"}.
+     * Returns a builder with the defaults: a registry of its own on system time, no http, the default instruction
+     * limit, and scripts logging to the {@code System.Logger} named {@code "lua"}.
      *
      * @return a new builder
      */
@@ -61,7 +65,7 @@ public final class ReliabilityLua {
      */
     public void install(Globals globals) {
         requireNonNull(globals, "globals");
-        globals.load(new ReliabilityLib(timeSource, random));
+        globals.load(new ReliabilityLib(registry, logger));
         globals.load(new LogLib(logger));
         if (http) {
             globals.load(new HttpLib());
@@ -78,18 +82,27 @@ public final class ReliabilityLua {
     }
 
     /**
-     * Returns the time source the modules read.
+     * Returns the registry that holds the scripts' breakers.
      *
-     * @return the time source
+     * @return the registry
      */
-    public TimeSource timeSource() {
-        return timeSource;
+    public Registry registry() {
+        return registry;
+    }
+
+    /**
+     * Returns the listener that runs {@code on_state_change} callbacks; a registry given to {@link
+     * Builder#registry} must carry it. It is stateless and shared.
+     *
+     * @return the listener
+     */
+    public static CircuitBreakerListener stateChangeListener() {
+        return LuaCircuitBreakers.STATE_CHANGES;
     }
 
     /** Builds a {@link ReliabilityLua}. Not thread-safe. */
     public static final class Builder {
-        private TimeSource timeSource = TimeSource.system();
-        private RandomGenerator random = THREAD_LOCAL_RANDOM;
+        private Registry registry;
         private Logger logger = System.getLogger("lua");
         private boolean http;
         private long instructionLimit = DEFAULT_INSTRUCTION_LIMIT;
@@ -97,27 +110,15 @@ public final class ReliabilityLua {
         private Builder() {}
 
         /**
-         * Sets the clock and sleep behind retry waits and {@code os.time}/{@code os.clock}. Default {@link
-         * TimeSource#system()}.
+         * Sets the registry that holds the scripts' breakers and supplies time and randomness. It must carry {@link
+         * #stateChangeListener()}. Default: a registry of the runtime's own, on system time.
          *
-         * @param timeSource the time source
+         * @param registry the registry
          * @return this builder
-         * @throws NullPointerException if {@code timeSource} is null
+         * @throws NullPointerException if {@code registry} is null
          */
-        public Builder timeSource(TimeSource timeSource) {
-            this.timeSource = requireNonNull(timeSource, "timeSource");
-            return this;
-        }
-
-        /**
-         * Sets the source of jitter. Default: thread-local randomness.
-         *
-         * @param random the generator; must be thread-safe if runtimes run on several threads
-         * @return this builder
-         * @throws NullPointerException if {@code random} is null
-         */
-        public Builder random(RandomGenerator random) {
-            this.random = requireNonNull(random, "random");
+        public Builder registry(Registry registry) {
+            this.registry = requireNonNull(registry, "registry");
             return this;
         }
 
@@ -164,6 +165,7 @@ public final class ReliabilityLua {
          * Builds the installer.
          *
          * @return a new immutable installer
+         * @throws IllegalArgumentException if the registry does not carry {@link #stateChangeListener()}
          */
         public ReliabilityLua build() {
             return new ReliabilityLua(this);

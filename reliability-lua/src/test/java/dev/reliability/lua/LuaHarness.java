@@ -1,5 +1,6 @@
 package dev.reliability.lua;
 
+import dev.reliability.registry.Registry;
 import dev.reliability.testing.ManualTimeSource;
 import java.lang.System.Logger;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import org.luaj.vm2.Varargs;
 final class LuaHarness {
     final ManualTimeSource time = new ManualTimeSource();
     final List<String> logLines = new ArrayList<>();
+    final Registry registry;
     final Globals globals;
 
     LuaHarness() {
@@ -21,10 +23,13 @@ final class LuaHarness {
     }
 
     LuaHarness(ReliabilityLua.Builder modules) {
-        this.globals = LuaSandbox.create(modules.timeSource(time)
+        this.registry = Registry.builder()
+                .timeSource(time)
                 .random(new SplittableRandom(42))
-                .logger(new RecordingLogger(logLines))
-                .build());
+                .listener(ReliabilityLua.stateChangeListener())
+                .build();
+        this.globals = LuaSandbox.create(
+                modules.registry(registry).logger(new RecordingLogger(logLines)).build());
     }
 
     Varargs run(String script) {

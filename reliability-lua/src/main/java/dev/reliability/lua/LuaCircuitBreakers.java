@@ -1,0 +1,172 @@
+package dev.reliability.lua;
+
+import dev.reliability.circuitbreaker.CallNotPermittedException;
+import dev.reliability.circuitbreaker.CircuitBreaker;
+import dev.reliability.circuitbreaker.CircuitBreakerConfig;
+import dev.reliability.circuitbreaker.CircuitBreakerListener;
+import dev.reliability.circuitbreaker.CircuitStats;
+import dev.reliability.circuitbreaker.StateTransition;
+import dev.reliability.registry.Registry;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaFunction;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+
+/**
+ * {@code reliability.circuit_breaker} and the functions that inspect breakers, on the runtime's {@link Registry}.
+ *
+ * <p>{@code fn} fails by the same rule as in retry (a raise, or a nil/false first result). A rejected call returns
+ * {@code nil} and a {@code circuit_open} error value without calling {@code fn}. {@code on_state_change(from, to)} runs
+ * synchronously for each transition the call causes: the registry's listeners run on the calling thread, so the
+ * {@link #STATE_CHANGES} listener finds the callbacks of the calls in progress on that thread.
+ */
+final class LuaCircuitBreakers {
+    static final Set<String> KEYS =
+            Set.of("max_failures", "timeout", "success_threshold", "half_open_max_calls", "on_state_change");
+
+    /** The same predicate instance in every config, so equal Lua configs give equal breaker configs. */
+    private static final Predicate<Object> FAILED_RESULT = result -> LuaRetry.failed((Varargs) result);
+
+    /** Forwards transitions to the {@code on_state_change} of the calls running on the transition's thread. */
+    static final CircuitBreakerListener STATE_CHANGES = new CircuitBreakerListener() {
+        @Override
+        public void onStateTransition(StateTransition transition) {
+            for (CallFrame frame = CURRENT.get(); frame != null; frame = frame.outer) {
+                if (frame.breaker.equals(transition.breakerName())) {
+                    frame.onStateChange.call(
+                            LuaValue.valueOf(transition.from().externalName()),
+                            LuaValue.valueOf(transition.to().externalName()));
+                    return;
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "ReliabilityLua.stateChangeListener()";
+        }
+    };
+
+    private static final ThreadLocal<CallFrame> CURRENT = new ThreadLocal<>();
+
+    private record CallFrame(String breaker, LuaFunction onStateChange, CallFrame outer) {}
+
+    private final Registry registry;
+    private final Logger logger;
+    private final Set<String> warnedConfigs = ConcurrentHashMap.newKeySet();
+
+    LuaCircuitBreakers(Registry registry, Logger logger) {
+        this.registry = registry;
+        this.logger = logger;
+    }
+
+    Varargs call(String name, ConfigTable config, LuaFunction fn) {
+        LuaFunction onStateChange = config.function("on_state_change"); // every check before the breaker exists
+        CircuitBreaker breaker = breaker(name, breakerConfig(config));
+        CallFrame outer = CURRENT.get();
+        if (onStateChange != null) {
+            CURRENT.set(new CallFrame(name, onStateChange, outer));
+        }
+        try {
+            return breaker.execute(fn::invoke);
+        } catch (CallNotPermittedException rejected) {
+            return LuaValue.varargsOf(
+                    LuaValue.NIL,
+                    ErrorValues.create(ErrorValues.Type.CIRCUIT_OPEN, "circuit breaker '" + name + "' is open"));
+        } catch (LuaError raised) {
+            return LuaValue.varargsOf(LuaValue.NIL, LuaErrors.errorValue(raised));
+        } finally {
+            if (onStateChange != null) {
+                CURRENT.set(outer);
+            }
+        }
+    }
+
+    private static CircuitBreakerConfig breakerConfig(ConfigTable config) {
+        int successThreshold = config.integer("success_threshold", 1, CircuitBreakerConfig.DEFAULT_SUCCESS_THRESHOLD);
+        Duration timeout = config.seconds("timeout", CircuitBreakerConfig.DEFAULT_OPEN_DURATION);
+        if (timeout.isZero()) {
+            throw config.error("'timeout': positive number of seconds expected, got 0");
+        }
+        return CircuitBreakerConfig.builder()
+                .failureThreshold(config.integer("max_failures", 1, CircuitBreakerConfig.DEFAULT_FAILURE_THRESHOLD))
+                .openDuration(timeout)
+                .successThreshold(successThreshold)
+                .halfOpenPermits(config.integer("half_open_max_calls", 1, successThreshold))
+                .recordResult(FAILED_RESULT)
+                .build();
+    }
+
+    /** The named breaker; one that exists keeps its first config, and a different one is logged once per name. */
+    private CircuitBreaker breaker(String name, CircuitBreakerConfig config) {
+        try {
+            return registry.circuitBreaker(name, config);
+        } catch (IllegalStateException differentConfig) {
+            CircuitBreaker existing = registry.find(name).orElseThrow(() -> differentConfig);
+            if (warnedConfigs.add(name)) {
+                logger.log(
+                        Level.WARNING,
+                        "circuit breaker '" + name + "' keeps the config it was created with; " + "a call asked for "
+                                + describe(config) + ", it has " + describe(existing.config()));
+            }
+            return existing;
+        }
+    }
+
+    private static String describe(CircuitBreakerConfig config) {
+        return "max_failures=" + config.failureThreshold() + " timeout="
+                + Args.format(Args.seconds(config.openDuration()))
+                + " success_threshold=" + config.successThreshold() + " half_open_max_calls="
+                + config.halfOpenPermits();
+    }
+
+    /** {@code get_circuit_stats(name)}: the seed's fields, or nil for an unknown name. */
+    LuaValue stats(String name) {
+        Optional<CircuitBreaker> breaker = registry.find(name);
+        if (breaker.isEmpty()) {
+            return LuaValue.NIL;
+        }
+        CircuitStats stats = breaker.get().stats();
+        LuaTable table = new LuaTable();
+        table.set("state", stats.state().externalName());
+        table.set("requests", stats.requests());
+        table.set("total_success", stats.totalSuccess());
+        table.set("total_failures", stats.totalFailures());
+        table.set("consecutive_success", stats.consecutiveSuccess());
+        table.set("consecutive_failures", stats.consecutiveFailures());
+        table.set("rejected", stats.rejected());
+        table.set("last_success_time", epochSeconds(stats.lastSuccessTime()));
+        table.set("last_failure_time", epochSeconds(stats.lastFailureTime()));
+        return table;
+    }
+
+    private static LuaValue epochSeconds(Instant instant) {
+        return instant == null ? LuaValue.NIL : LuaValue.valueOf(instant.toEpochMilli() / 1000.0);
+    }
+
+    /** {@code list_circuits()}: the registry's names, sorted. */
+    LuaTable names() {
+        LuaTable names = new LuaTable();
+        int index = 1;
+        for (String name : registry.circuitBreakerNames()) {
+            names.set(index++, name);
+        }
+        return names;
+    }
+
+    /** {@code reset_circuit(name)}: true, or false and a message. */
+    Varargs reset(String name) {
+        return registry.reset(name)
+                ? LuaValue.TRUE
+                : LuaValue.varargsOf(LuaValue.FALSE, LuaValue.valueOf("circuit breaker not found: " + name));
+    }
+}
