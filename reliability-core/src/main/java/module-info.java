@@ -3,4 +3,5 @@
  */
 module dev.reliability.core {
     exports dev.reliability;
+    exports dev.reliability.state;
 }
