@@ -163,7 +163,8 @@ public interface StateStore extends AutoCloseable {
     double increment(String key, double delta);
 
     /**
-     * Atomically appends text to a string value and returns its new length in UTF-16 characters. An absent key becomes
+     * Atomically appends text to a string value and returns its new length in Unicode code points (the characters SQL's
+     * {@code CHAR_LENGTH} counts; an emoji counts as one). An absent key becomes
      * {@code text}; a present one becomes {@code old + separator + text}, so the separator goes only between items.
      * The key keeps its TTL.
      *
@@ -306,7 +307,8 @@ public interface StateStore extends AutoCloseable {
 
     /**
      * Atomically writes a value if the key's version is {@code expectedVersion}, or, when {@code expectedVersion} is 0,
-     * if the key is absent. On success the version becomes {@code expectedVersion + 1} and the value never expires.
+     * if the key is absent or expired. On success the value never expires and the version becomes {@code
+     * expectedVersion + 1}; a key that replaces an expired one may instead continue from the expired one's version.
      *
      * @param key the key
      * @param expectedVersion the version read, or 0 for an absent key

@@ -4,8 +4,9 @@ import java.util.Objects;
 
 /**
  * A value together with its version, for optimistic concurrency through {@link StateStore#compareAndSetVersion}. The
- * first write of a key gives version 1 and every later write adds one, so a writer that read version {@code v} and
- * whose compare-and-set succeeded knows the new version is {@code v + 1}.
+ * first write of a new key gives version 1 and every later write adds one, so a writer that read version {@code v} and
+ * whose compare-and-set succeeded knows the new version is {@code v + 1}. (A key written over an expired one may
+ * continue from the expired one's version instead of 1.)
  *
  * @param value the value
  * @param version the version, at least 1

@@ -162,7 +162,7 @@ final class SimpleStateStore implements StateStore {
         }
         StateValue value = StateStore.checkValue(StateValue.of(result), DEFAULT_MAX_VALUE_BYTES);
         put(key, e, value, e == null ? NEVER : e.expiresAt);
-        return result.length();
+        return result.codePointCount(0, result.length());
     }
 
     @Override

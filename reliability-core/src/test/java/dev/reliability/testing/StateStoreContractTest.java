@@ -309,6 +309,13 @@ public abstract class StateStoreContractTest {
     }
 
     @Test
+    void appendCountsCodePoints() {
+        assertThat(store.append("u", "é😀", "")).isEqualTo(2);
+        assertThat(store.append("u", "x", "😀")).isEqualTo(4);
+        assertThat(store.get("u")).contains(StateValue.of("é😀😀x"));
+    }
+
+    @Test
     void appendToANonStringFailsAndChangesNothing() {
         store.set("n", StateValue.of(5L));
         assertThatThrownBy(() -> store.append("n", "x", ","))

@@ -335,7 +335,7 @@ public final class MemoryStateStore implements StateStore {
                 result = e.value.asString() + separator + text;
             }
             StateValue value = checkValue(StateValue.of(result));
-            length[0] = result.length();
+            length[0] = result.codePointCount(0, result.length());
             return keepTtl(e, value);
         });
         return length[0];
