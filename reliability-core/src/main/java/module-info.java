@@ -3,5 +3,7 @@
  */
 module dev.reliability.core {
     exports dev.reliability;
+    exports dev.reliability.backoff;
+    exports dev.reliability.retry;
     exports dev.reliability.state;
 }

@@ -1,0 +1,91 @@
+package dev.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.reliability.backoff.Backoff;
+import dev.reliability.backoff.Jitter;
+import dev.reliability.retry.Retry;
+import dev.reliability.retry.RetryBudget;
+import dev.reliability.retry.RetryPolicy;
+import dev.reliability.testing.ManualTimeSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The README's Java quick starts, compiled and run. The README copies the marked blocks. */
+class ReadmeExamplesTest {
+
+    static final class InventoryClient {
+        private final AtomicInteger calls = new AtomicInteger();
+
+        String fetch(String id) throws IOException {
+            if (calls.incrementAndGet() < 3) {
+                throw new IOException("connection reset");
+            }
+            return "item " + id;
+        }
+    }
+
+    static final class AuthException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+    }
+
+    @Test
+    void retryQuickStart() throws IOException {
+        InventoryClient client = new InventoryClient();
+        ManualTimeSource time = new ManualTimeSource();
+        String id = "42";
+
+        // README: retry
+        RetryPolicy policy = RetryPolicy.builder()
+                .maxAttempts(5) // total calls, the first included
+                .backoff(Backoff.exponential(Duration.ofMillis(500), 2.0)
+                        .withMaxDelay(Duration.ofSeconds(10))
+                        .withJitter(Jitter.EQUAL))
+                .retryOn(IOException.class)
+                .abortOn(AuthException.class)
+                .maxDuration(Duration.ofSeconds(30)) // deadline over all attempts and waits
+                .budget(RetryBudget.ofDefaults()) // retries add at most 20 % to the traffic
+                .build();
+        Retry retry = Retry.of("inventory", policy, time, new SplittableRandom(1)); // or Retry.of(name, policy)
+        String item = retry.execute(() -> client.fetch(id)); // rethrows the last IOException unchanged
+        // README: end
+
+        assertThat(item).isEqualTo("item 42");
+        assertThat(time.sleeps()).hasSize(2);
+    }
+
+    @Test
+    void theReadmeQuotesTheseExamplesVerbatim() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        String source = Files.readString(Path.of("src/test/java/dev/reliability/ReadmeExamplesTest.java"));
+
+        for (String block : quotedBlocks(source)) {
+            assertThat(readme).contains(block);
+        }
+        assertThat(quotedBlocks(source)).isNotEmpty();
+    }
+
+    /** The lines between "// README: name" and "// README: end", with the method's indentation removed. */
+    static List<String> quotedBlocks(String source) {
+        List<String> blocks = new ArrayList<>();
+        Matcher matcher = Pattern.compile("// README: (?!end)\\w+\\n(.*?)\\n\\s*// README: end", Pattern.DOTALL)
+                .matcher(source);
+        while (matcher.find()) {
+            blocks.add(matcher.group(1)
+                    .lines()
+                    .map(line -> line.replaceFirst("^ {8}", ""))
+                    .collect(Collectors.joining("\n")));
+        }
+        return blocks;
+    }
+}
