@@ -27,9 +27,13 @@ public class StateStoreException extends ReliabilityException {
         FAILED
     }
 
+    /** What kind of failure happened. */
     private final Kind kind;
+    /** The operation that failed. */
     private final String operation;
+    /** The store or dialect. */
     private final String store;
+    /** The SQLState, or null. */
     private final String sqlState;
 
     /**

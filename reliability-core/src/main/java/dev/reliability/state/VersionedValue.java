@@ -16,6 +16,8 @@ public record VersionedValue(StateValue value, long version) {
     /**
      * Checks the components.
      *
+     * @param value the value
+     * @param version the version, at least 1
      * @throws NullPointerException if {@code value} is null
      * @throws IllegalArgumentException if {@code version} is less than 1
      */

@@ -323,14 +323,16 @@ public final class JdbcStateStore implements StateStore {
         }
 
         private void checkStrictMode(Connection c) throws SQLException {
-            try (Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT @@SESSION.sql_mode")) {
-                rs.next();
-                String mode = rs.getString(1) == null ? "" : rs.getString(1);
-                String upper = mode.toUpperCase(Locale.ROOT);
-                if (!upper.contains("STRICT_TRANS_TABLES") && !upper.contains("STRICT_ALL_TABLES")) {
-                    throw new IllegalStateException("MariaDB sql_mode must include STRICT_TRANS_TABLES or "
-                            + "STRICT_ALL_TABLES, so that nothing is truncated silently; was '" + mode + "'");
+            try (Statement s = c.createStatement()) {
+                s.setQueryTimeout((int) Math.max(1, queryTimeout.toSeconds()));
+                try (ResultSet rs = s.executeQuery("SELECT @@SESSION.sql_mode")) {
+                    rs.next();
+                    String mode = rs.getString(1) == null ? "" : rs.getString(1);
+                    String upper = mode.toUpperCase(Locale.ROOT);
+                    if (!upper.contains("STRICT_TRANS_TABLES") && !upper.contains("STRICT_ALL_TABLES")) {
+                        throw new IllegalStateException("MariaDB sql_mode must include STRICT_TRANS_TABLES or "
+                                + "STRICT_ALL_TABLES, so that nothing is truncated silently; was '" + mode + "'");
+                    }
                 }
             }
         }

@@ -29,6 +29,11 @@ class MariaDbFaultIT extends ServerFaultTests {
         }
     }
 
+    @Override
+    String oneSecondLockTimeoutSql() {
+        return "SET SESSION innodb_lock_wait_timeout = 1";
+    }
+
     @Test
     void detectsMariaDbAndUsesDatabaseTime() {
         assertThat(store.dialect()).isEqualTo(SqlDialect.MARIADB);

@@ -32,6 +32,11 @@ class PostgresFaultIT extends ServerFaultTests {
         }
     }
 
+    @Override
+    String oneSecondLockTimeoutSql() {
+        return "SET lock_timeout = '1s'";
+    }
+
     @Test
     void detectsPostgresAndUsesDatabaseTime() {
         assertThat(store.dialect()).isEqualTo(SqlDialect.POSTGRESQL);

@@ -58,6 +58,9 @@ abstract class ServerFaultTests {
     /** Kills a session. */
     abstract void kill(Connection admin, long id) throws SQLException;
 
+    /** A session setting that makes a wait for a row lock fail after one second. */
+    abstract String oneSecondLockTimeoutSql();
+
     DataSource plain() {
         if (plain == null) {
             plain = database().dataSource();
@@ -310,6 +313,35 @@ abstract class ServerFaultTests {
             }
             assertThat(impatient.get("k")).contains(StateValue.of(1L));
             assertThat(impatient.increment("k", 1)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aLockTimeoutIsReportedWithinTheTimeoutPlus100Ms() throws Exception {
+        // A pool of its own, warmed up by set(): the timing then covers the statement, not a new connection.
+        try (TestPool waitsOneSecond = new TestPool(TestDataSources.configuring(plain, c -> {
+                    try (Statement s = c.createStatement()) {
+                        s.execute(oneSecondLockTimeoutSql());
+                    }
+                }));
+                JdbcStateStore waiting = builder(waitsOneSecond).build()) {
+            waiting.set("k", StateValue.of(1L));
+            try (Connection holder = lockRow("k")) {
+                long start = SYSTEM.nanoTime();
+                StateStoreException thrown = null;
+                try {
+                    waiting.increment("k", 1);
+                } catch (StateStoreException e) {
+                    thrown = e;
+                }
+                Duration elapsed = Duration.ofNanos(SYSTEM.nanoTime() - start);
+                holder.rollback();
+                assertThat(thrown).isNotNull();
+                assertThat(thrown.kind()).isEqualTo(StateStoreException.Kind.TIMEOUT);
+                assertThat(thrown.sqlState()).isNotNull();
+                assertThat(elapsed).isLessThan(Duration.ofMillis(1100));
+            }
+            assertThat(waiting.increment("k", 1)).isEqualTo(2);
         }
     }
 
