@@ -439,10 +439,13 @@ public final class JdbcStateStore implements StateStore {
                 }
                 throw failure(operation, e);
             }
+            T result;
             try {
-                T result = work.run(c);
+                result = work.run(c);
+            } catch (RuntimeException | Error e) {
+                // WRONG_TYPE, OVERFLOW or a size limit found inside the operation: nothing was written.
                 closeQuietly(c);
-                return result;
+                throw e;
             } catch (SQLException e) {
                 closeQuietly(c);
                 boolean retry = SqlErrors.isConflict(e)
@@ -454,6 +457,8 @@ public final class JdbcStateStore implements StateStore {
                 }
                 throw failure(operation, e);
             }
+            closeQuietly(c);
+            return result;
         }
     }
 

@@ -135,6 +135,25 @@ class H2StateStoreTest extends StateStoreContractTest {
     }
 
     @Test
+    void everyConnectionIsClosedAlsoWhenAnOperationFails() {
+        TestDataSources.Forwarding tracked = TestDataSources.tracking(dataSource);
+        try (JdbcStateStore tracking = JdbcStateStore.builder(tracked)
+                .valuesTable(names[0])
+                .locksTable(names[1])
+                .timeSource(time)
+                .build()) {
+            tracking.set("s", StateValue.of("text"));
+            assertThatThrownBy(() -> tracking.increment("s", 1)).isInstanceOf(StateStoreException.class);
+            assertThatThrownBy(() -> tracking.append("s", "x".repeat(1 << 20), ""))
+                    .isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> tracking.listPush("s", StateValue.of(1L))).isInstanceOf(StateStoreException.class);
+            tracking.increment("n", 1);
+            assertThat(tracking.keys("*")).containsExactly("n", "s");
+            assertThat(tracked.connections).hasValue(0);
+        }
+    }
+
+    @Test
     void aCorruptRowIsReportedNotReturned() throws Exception {
         try (Connection c = dataSource.getConnection();
                 Statement s = c.createStatement()) {

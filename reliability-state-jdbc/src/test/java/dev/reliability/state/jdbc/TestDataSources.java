@@ -102,6 +102,29 @@ final class TestDataSources {
         };
     }
 
+    /** Counts the connections handed out and not yet closed, in {@code connections}. */
+    static Forwarding tracking(DataSource target) {
+        return new Forwarding(target) {
+            @Override
+            public Connection getConnection() throws SQLException {
+                Connection real = super.getConnection();
+                boolean[] closed = new boolean[1];
+                return wrap(
+                        real,
+                        name -> name.equals("close")
+                                ? args -> {
+                                    if (!closed[0]) {
+                                        closed[0] = true;
+                                        connections.decrementAndGet();
+                                    }
+                                    real.close();
+                                    return null;
+                                }
+                                : null);
+            }
+        };
+    }
+
     /** Reports {@code productName} from the connection's metadata. */
     static Forwarding claiming(DataSource target, String productName) {
         return new Forwarding(target) {
