@@ -123,11 +123,31 @@ abstract class DialectSql {
     abstract String incrementSql();
 
     /**
-     * Appends text; bound: key, text, separator, the UTF-8 bytes added to an existing value, the size limit. Returns
-     * one row (the new length in code points) when applied, none otherwise; or null for no such statement.
+     * Appends text, bound by {@link #appendValues}. Returns one row (value_type, new length in code points) when
+     * applied, and no row, a row whose type is not {@code string} or a NULL length otherwise; or null for no such
+     * statement.
      */
     String appendSql() {
         return null;
+    }
+
+    /**
+     * The values bound to {@link #appendSql()}.
+     *
+     * @param addedBytes the UTF-8 bytes the separator and text add to an existing value
+     * @param maxBytes the size limit
+     * @param textLength the text's length in code points
+     * @param addedLength the code points the separator and text add
+     */
+    Object[] appendValues(
+            String key,
+            String text,
+            String separator,
+            long addedBytes,
+            long maxBytes,
+            long textLength,
+            long addedLength) {
+        return new Object[] {key, text, separator, addedBytes, maxBytes};
     }
 
     /** Takes a lock that is free or expired; bound: name, owner. Updates one row when taken; or null. */

@@ -39,10 +39,10 @@ import javax.sql.DataSource;
  * }</pre>
  *
  * <p><b>Statements.</b> Each operation takes a connection from the {@code DataSource}, uses it, and closes it. Writes
- * are single atomic statements: upserts for {@code set} and {@code increment} (and {@code append} on PostgreSQL),
+ * are single atomic statements: upserts for {@code set} and {@code increment} (and {@code append} on PostgreSQL and MariaDB),
  * compare-and-set on the version for versioned records, and insert-if-absent-or-expired for locks. Operations that
  * transform a structured value in Java ({@code listPush}, {@code listPop}, {@code compareAndSet}, a double {@code
- * increment}, an increment of a numeric string, and {@code append} on H2 and MariaDB) read the row and write it back
+ * increment}, an increment of a numeric string, and {@code append} on H2) read the row and write it back
  * with a compare-and-set on its version, repeating on a race. Every statement gets the query timeout, and values are
  * always bound as parameters.
  *
@@ -788,12 +788,23 @@ public final class JdbcStateStore implements StateStore {
         if (textBytes > maxValueBytes) {
             throw new IllegalArgumentException("value must be at most " + maxValueBytes + " bytes, was " + textBytes);
         }
+        Object[] values = sql.appendValues(
+                key,
+                text,
+                separator,
+                addedBytes,
+                maxValueBytes,
+                text.codePointCount(0, text.length()),
+                (long) separator.codePointCount(0, separator.length()) + text.codePointCount(0, text.length()));
         return execute("append", false, c -> {
             if (sql.append != null) {
-                try (PreparedStatement ps = prepare(c, sql.append, 0, key, text, separator, addedBytes, maxValueBytes);
+                try (PreparedStatement ps = prepare(c, sql.append, 0, values);
                         ResultSet rs = ps.executeQuery()) {
-                    if (rs.next()) {
-                        return rs.getLong(1);
+                    if (rs.next() && "string".equals(rs.getString(1))) {
+                        long length = rs.getLong(2);
+                        if (!rs.wasNull()) {
+                            return length;
+                        }
                     }
                 }
             }

@@ -1,7 +1,8 @@
 package dev.reliability.state.jdbc;
 
 /**
- * MariaDB: {@code INSERT ... ON DUPLICATE KEY UPDATE ... RETURNING}. MariaDB evaluates the assignments left to right,
+ * MariaDB: {@code INSERT ... ON DUPLICATE KEY UPDATE ... RETURNING}. On a string row, {@code num_value} holds the
+ * length in code points after the last append, or NULL; nothing else reads it. MariaDB evaluates the assignments left to right,
  * and each one sees the columns already assigned, so the order below is part of the logic: every condition reads only
  * columns that are still old, or that were changed in a way that keeps the condition's value.
  *
@@ -13,6 +14,13 @@ final class MariaDbSql extends DialectSql {
     private static final String APPLIES = "(value_type = 'long' OR expires_at_ms <= VALUES(updated_at_ms))";
 
     private static final String LIVE = "(expires_at_ms IS NULL OR expires_at_ms > VALUES(updated_at_ms))";
+
+    /** The old row is a string with room for the bytes added, or expired: the append applies. */
+    private static final String APPENDS = "((value_type = 'string' AND OCTET_LENGTH(text_value) + CAST(? AS SIGNED)"
+            + " <= CAST(? AS SIGNED)) OR expires_at_ms <= VALUES(updated_at_ms))";
+
+    /** After the first four assignments of the append: it applied (num_value then holds the new length). */
+    private static final String APPENDED = "(value_type = 'string' AND num_value IS NOT NULL)";
 
     MariaDbSql(String values, String locks, TimeMode mode) {
         super(values, locks, mode);
@@ -55,5 +63,53 @@ final class MariaDbSql extends DialectSql {
                 + " updated_at_ms = IF(" + APPLIES + ", VALUES(updated_at_ms), updated_at_ms),"
                 + " expires_at_ms = IF(" + APPLIES + ", IF(" + LIVE + ", expires_at_ms, NULL), expires_at_ms)"
                 + " RETURNING value_type, num_value";
+    }
+
+    @Override
+    String appendSql() {
+        // APPENDS reads value_type, text_value and expires_at_ms, so it may be evaluated only while all three are
+        // old: for num_value, version, updated_at_ms and value_type (which it reads itself, before assigning it).
+        // num_value then records the outcome for the rest of the statement and for RETURNING: the new length in code
+        // points if the append applied, NULL on a string it did not apply to (a non-string keeps its type, which
+        // says enough). text_value and expires_at_ms test that record, and LIVE still reads the old expiry.
+        return "INSERT INTO {values}"
+                + " (state_key, value_type, num_value, text_value, version, expires_at_ms, updated_at_ms)"
+                + " VALUES (?, 'string', ?, ?, 1, NULL, {now})"
+                + " ON DUPLICATE KEY UPDATE"
+                + " num_value = IF(" + APPENDS + ", IF(" + LIVE + ", CHAR_LENGTH(text_value) + CAST(? AS SIGNED),"
+                + " VALUES(num_value)), IF(value_type = 'string', NULL, num_value)),"
+                + " version = IF(" + APPENDS + ", version + 1, version),"
+                + " updated_at_ms = IF(" + APPENDS + ", VALUES(updated_at_ms), updated_at_ms),"
+                + " value_type = IF(" + APPENDS + ", 'string', value_type),"
+                + " text_value = IF(" + APPENDED + ", IF(" + LIVE + ", CONCAT(text_value, ?, VALUES(text_value)),"
+                + " VALUES(text_value)), text_value),"
+                + " expires_at_ms = IF(" + APPENDED + ", IF(" + LIVE + ", expires_at_ms, NULL), expires_at_ms)"
+                + " RETURNING value_type, num_value";
+    }
+
+    @Override
+    Object[] appendValues(
+            String key,
+            String text,
+            String separator,
+            long addedBytes,
+            long maxBytes,
+            long textLength,
+            long addedLength) {
+        return new Object[] {
+            key,
+            textLength,
+            text, // VALUES
+            addedBytes,
+            maxBytes,
+            addedLength, // num_value
+            addedBytes,
+            maxBytes, // version
+            addedBytes,
+            maxBytes, // updated_at_ms
+            addedBytes,
+            maxBytes, // value_type
+            separator // text_value
+        };
     }
 }

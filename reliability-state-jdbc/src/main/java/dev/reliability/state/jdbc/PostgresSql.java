@@ -60,7 +60,7 @@ final class PostgresSql extends DialectSql {
                 + " updated_at_ms = EXCLUDED.updated_at_ms"
                 + " WHERE (t.value_type = 'string' AND octet_length(t.text_value) + CAST(? AS BIGINT) <= CAST(? AS BIGINT))"
                 + " OR t.expires_at_ms <= EXCLUDED.updated_at_ms"
-                + " RETURNING char_length(text_value)";
+                + " RETURNING value_type, char_length(text_value)";
     }
 
     @Override

@@ -346,6 +346,27 @@ abstract class ServerFaultTests {
     }
 
     @Test
+    void hotOperationsAreOneStatementEach() {
+        TestDataSources.Forwarding counted = TestDataSources.countingStatements(pool);
+        try (JdbcStateStore counting = builder(counted).build()) {
+            counting.set("s", StateValue.of("a"));
+            counting.set("n", StateValue.of(1L));
+            counted.connections.set(0);
+
+            assertThat(counting.append("s", "b", ",")).isEqualTo(3);
+            assertThat(counting.append("new", "b", ",")).isEqualTo(1);
+            assertThat(counting.increment("n", 1)).isEqualTo(2);
+            assertThat(counting.increment("fresh", 1)).isEqualTo(1);
+            counting.set("k", StateValue.of(true), Duration.ofMinutes(1));
+            assertThat(counting.get("k")).contains(StateValue.of(true));
+            assertThat(counting.compareAndSetVersion("n", 2, StateValue.of(7L))).isTrue();
+            assertThat(counting.tryLock("free", "a", Duration.ofMinutes(1))).isTrue();
+            assertThat(counting.unlock("free", "a")).isTrue();
+            assertThat(counted.connections).hasValue(9);
+        }
+    }
+
+    @Test
     void unlockByANonOwnerOrAfterExpiryIsFalseInDatabaseTime() throws Exception {
         assertThat(store.tryLock("job", "a", Duration.ofMillis(1000))).isTrue();
         assertThat(store.unlock("job", "b")).isFalse();

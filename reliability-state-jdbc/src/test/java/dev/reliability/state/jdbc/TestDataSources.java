@@ -125,6 +125,24 @@ final class TestDataSources {
         };
     }
 
+    /** Counts the statements prepared, in {@code connections}. */
+    static Forwarding countingStatements(DataSource target) {
+        return new Forwarding(target) {
+            @Override
+            public Connection getConnection() throws SQLException {
+                Connection real = target.getConnection();
+                return wrap(
+                        real,
+                        name -> name.equals("prepareStatement")
+                                ? args -> {
+                                    connections.incrementAndGet();
+                                    return real.prepareStatement((String) args[0]);
+                                }
+                                : null);
+            }
+        };
+    }
+
     /** Reports {@code productName} from the connection's metadata. */
     static Forwarding claiming(DataSource target, String productName) {
         return new Forwarding(target) {
