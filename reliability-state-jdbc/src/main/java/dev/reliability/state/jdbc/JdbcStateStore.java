@@ -39,12 +39,12 @@ import javax.sql.DataSource;
  * }</pre>
  *
  * <p><b>Statements.</b> Each operation takes a connection from the {@code DataSource}, uses it, and closes it. Writes
- * are single atomic statements: upserts for {@code set} and {@code increment} (and {@code append} on PostgreSQL and MariaDB),
- * compare-and-set on the version for versioned records, and insert-if-absent-or-expired for locks. Operations that
- * transform a structured value in Java ({@code listPush}, {@code listPop}, {@code compareAndSet}, a double {@code
- * increment}, an increment of a numeric string, and {@code append} on H2) read the row and write it back
- * with a compare-and-set on its version, repeating on a race. Every statement gets the query timeout, and values are
- * always bound as parameters.
+ * are single atomic statements: upserts for {@code set} and {@code increment} (and {@code append} on PostgreSQL and
+ * MariaDB), compare-and-set on the version for versioned records, and insert-if-absent-or-expired for locks.
+ * Operations that transform a structured value in Java ({@code listPush}, {@code listPop}, {@code compareAndSet}, a
+ * double {@code increment}, an increment of a numeric string, and {@code append} on H2) read the row and write it
+ * back with a compare-and-set on its version, repeating on a race. Every statement gets the query timeout, and values
+ * are always bound as parameters.
  *
  * <p><b>Connections.</b> The store expects connections in auto-commit mode, and the default isolation level of the
  * database (read committed on PostgreSQL). A connection handed out with auto-commit off is used as it is: the store
