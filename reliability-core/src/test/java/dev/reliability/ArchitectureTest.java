@@ -89,6 +89,9 @@ class ArchitectureTest {
                 .and()
                 .areDeclaredInClassesThat()
                 .resideOutsideOfPackage("..internal..")
+                .and()
+                .areDeclaredInClassesThat()
+                .arePublic() // a package-private class's public methods (interface implementations) are no API
                 .should()
                 .haveRawReturnType(internal)
                 .orShould()

@@ -42,4 +42,14 @@ public interface CircuitBreakerListener {
      * @param error what the call threw, or null when a returned value was recorded as a failure
      */
     default void onError(String breakerName, long durationNanos, Throwable error) {}
+
+    /**
+     * Called once per outage when the state store of the breaker's registry fails: by the first store operation that
+     * fails after the store was last available, naming the breaker it was for. Breakers keep working on local state
+     * during the outage and reconcile with the store when it answers again; nothing is reported per call.
+     *
+     * @param breakerName the breaker whose store operation failed first
+     * @param cause what the store threw
+     */
+    default void onStoreUnavailable(String breakerName, RuntimeException cause) {}
 }

@@ -124,13 +124,34 @@ final class Phase {
 
     /**
      * Clears the failure count after a success. Reads only, when the count is already zero, so threads that succeed
-     * keep sharing the cache line; never clears a tripped phase.
+     * keep sharing the cache line; never clears a tripped phase. Returns whether a non-zero count was cleared.
      */
-    void clearFailures() {
+    boolean clearFailures() {
         for (; ; ) {
             int current = consecutiveFailures;
-            if (current <= 0 || CONSECUTIVE_FAILURES.compareAndSet(this, current, 0)) {
-                return;
+            if (current <= 0) {
+                return false;
+            }
+            if (CONSECUTIVE_FAILURES.compareAndSet(this, current, 0)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Raises the failure count to {@code failures} (counted by other breakers sharing a store), tripping the phase
+     * when it reaches {@code threshold}. Returns {@link #TRIPPED} if this call tripped the phase, otherwise the count;
+     * never lowers a count and never touches a tripped phase.
+     */
+    int raiseFailures(int failures, int threshold) {
+        for (; ; ) {
+            int current = consecutiveFailures;
+            if (current < 0 || current >= failures) {
+                return current;
+            }
+            int next = failures >= threshold ? TRIPPED : failures;
+            if (CONSECUTIVE_FAILURES.compareAndSet(this, current, next)) {
+                return next;
             }
         }
     }

@@ -6,11 +6,15 @@ import static dev.reliability.internal.Preconditions.checkNotNull;
 import dev.reliability.CheckedRunnable;
 import dev.reliability.CheckedSupplier;
 import dev.reliability.TimeSource;
+import dev.reliability.internal.BreakerHandle;
+import dev.reliability.internal.BreakerSnapshot;
+import dev.reliability.internal.BreakerSync;
 import dev.reliability.internal.Exceptions;
 import dev.reliability.internal.Listeners;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -30,7 +34,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Everything a state store needs to snapshot and restore the breaker lives in the current phase: state,
  * generation, when it began, the open duration, the number of consecutive reopens, the consecutive failures and the
- * half-open progress.
+ * half-open progress. A breaker created by a registry with a state store finds its {@link BreakerSync} among its
+ * listeners: the sync restores the stored state at creation, is told of every transition and counted failure, claims
+ * half-open trial permits across JVMs, and refreshes on clock reads the breaker samples anyway, so the closed-state
+ * permit and zero-failure success paths stay exactly as they are without one.
  */
 final class StateMachineCircuitBreaker implements CircuitBreaker {
     private static final VarHandle PHASE;
@@ -50,6 +57,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     private final CircuitBreakerConfig config;
     private final TimeSource time;
     private final CircuitBreakerListener[] listeners;
+    /** The persistence of a registry with a state store, or null. */
+    private final BreakerSync sync;
 
     private final int failureThreshold;
     private final int successThreshold;
@@ -89,10 +98,18 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         this.config = checkNotNull(config, "config");
         this.time = checkNotNull(time, "timeSource");
         checkNotNull(listeners, "listeners");
-        this.listeners = listeners.toArray(new CircuitBreakerListener[0]);
-        for (CircuitBreakerListener listener : this.listeners) {
+        List<CircuitBreakerListener> plain = new ArrayList<>(listeners.size());
+        BreakerSync found = null;
+        for (CircuitBreakerListener listener : listeners) {
             checkNotNull(listener, "listener");
+            if (listener instanceof BreakerSync) {
+                found = (BreakerSync) listener; // persistence, not an observer: it must not make execute timed
+            } else {
+                plain.add(listener);
+            }
         }
+        this.listeners = plain.toArray(new CircuitBreakerListener[0]);
+        this.sync = found;
         this.failureThreshold = config.failureThreshold();
         this.successThreshold = config.successThreshold();
         this.halfOpenPermits = config.halfOpenPermits();
@@ -109,6 +126,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         this.timed = slowNanos > 0 || this.listeners.length > 0;
         long now = time.nanoTime();
         this.phase = new Phase(CircuitState.CLOSED, 0L, now, baseOpenNanos, 0, newWindow(now), 0);
+        if (sync != null) {
+            sync.attach(new Handle()); // last: restores the stored phase into a fully built breaker
+        }
     }
 
     private SlidingWindow newWindow(long nowNanos) {
@@ -136,6 +156,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
      * clock only when the breaker is open.
      */
     private Phase refreshed() {
+        if (sync != null) {
+            sync.refreshIfDue(time.nanoTime());
+        }
         Phase p = current();
         if (p.state == CircuitState.OPEN) {
             long now = time.nanoTime();
@@ -221,10 +244,27 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     return reject(p, Long.MAX_VALUE, throwing);
                 case OPEN: {
                     ClockSampler sampler = p.sampler;
-                    long now = sampler.shouldSample() ? sampler.sample(time) : sampler.lastNanos();
+                    long now;
+                    if (sampler.shouldSample()) {
+                        now = sampler.sample(time);
+                        if (sync != null && sync.refreshIfDue(now) && phase != p) {
+                            p = phase;
+                            continue;
+                        }
+                    } else {
+                        now = sampler.lastNanos();
+                    }
                     long elapsed = now - p.enteredNanos;
                     if (elapsed < p.openNanos) {
                         return reject(p, p.openNanos - elapsed, throwing);
+                    }
+                    if (sync != null && !sync.tryClaimProbe(p)) {
+                        // Another JVM runs the trial, or the store holds a newer state the sync has just adopted.
+                        if (phase != p) {
+                            p = phase;
+                            continue;
+                        }
+                        return reject(p, 0L, throwing);
                     }
                     // The new phase is published holding this caller's trial permit, so moving to half-open and
                     // taking the first permit are one atomic step.
@@ -239,6 +279,14 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     if (p.permitsInFlight() < halfOpenPermits) {
                         long now = time.nanoTime();
                         if (p.tryTakePermit(halfOpenPermits)) {
+                            if (sync != null && !sync.tryClaimProbe(p)) {
+                                p.releasePermit();
+                                if (phase != p) {
+                                    p = phase;
+                                    continue;
+                                }
+                                return reject(p, 0L, throwing);
+                            }
                             p.markAcquired(now);
                             return p;
                         }
@@ -249,7 +297,12 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     ClockSampler sampler = p.sampler;
                     if (sampler.shouldSample()) {
                         long now = sampler.sample(time);
-                        if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos) {
+                        if (sync != null && sync.refreshIfDue(now) && phase != p) {
+                            p = phase;
+                            continue;
+                        }
+                        if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos
+                                && (sync == null || sync.tryClaimProbe(p))) {
                             // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
                             // half-open generation. Same state, so no event; the stuck calls' outcomes are ignored.
                             Phase next = halfOpen(p, now, true);
@@ -351,10 +404,15 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         successes.increment();
         ClockSampler stamp = successClock;
         if (stamp.shouldSample()) {
-            stamp.sample(time);
+            long now = stamp.sample(time);
+            if (sync != null) {
+                sync.refreshIfDue(now);
+            }
         }
         if (p.permitsAll) {
-            p.clearFailures();
+            if (p.clearFailures() && sync != null) {
+                sync.failuresCleared(p);
+            }
             if (p.window != null) {
                 recordInWindow(p, slowNanos > 0 && durationNanos >= slowNanos ? SlidingWindow.SLOW : 0);
             }
@@ -365,6 +423,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
             }
             if (result == Phase.CLOSE) {
                 finishSealed(p);
+            } else if (result == Phase.COUNTED && sync != null) {
+                sync.trialSucceeded(p);
             }
         }
         for (CircuitBreakerListener listener : listeners) {
@@ -388,8 +448,11 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                         SlidingWindow.FAILURE | (slowNanos > 0 && durationNanos >= slowNanos ? SlidingWindow.SLOW : 0);
                 recordInWindow(p, outcome);
             } else if (p.state == CircuitState.CLOSED) {
-                if (p.addFailure(failureThreshold) == Phase.TRIPPED) {
+                int count = p.addFailure(failureThreshold);
+                if (count == Phase.TRIPPED) {
                     finishSealed(p);
+                } else if (count > 0 && sync != null) {
+                    sync.failureCounted(p, count);
                 }
             } else {
                 p.addFailure(Integer.MAX_VALUE); // DISABLED counts but never opens
@@ -451,10 +514,17 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     /** Commits {@code from → to} if {@code from} is still current, and publishes it. Returns whether it committed. */
     private boolean transition(Phase from, Phase to) {
+        return transition(from, to, false);
+    }
+
+    private boolean transition(Phase from, Phase to, boolean manual) {
         if (!PHASE.compareAndSet(this, from, to)) {
             return false;
         }
         publish(from.state, to.state);
+        if (sync != null) {
+            sync.transitioned(from, to, manual);
+        }
         return true;
     }
 
@@ -483,7 +553,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
             SlidingWindow window = state.permitsAllCalls() ? newWindow(now) : p.window;
             int consecutive = state == CircuitState.CLOSED ? 0 : Math.max(0, p.consecutiveFailures);
             Phase next = new Phase(state, p.generation + 1, now, baseOpenNanos, 0, window, consecutive);
-            if (transition(p, next)) {
+            if (transition(p, next, true)) {
                 return;
             }
         }
@@ -613,5 +683,94 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     @Override
     public String toString() {
         return "CircuitBreaker[" + name + ", " + phase.state + "]";
+    }
+
+    // ---------------------------------------------------------------- persistence
+
+    private static CircuitState stateNamed(String externalName) {
+        for (CircuitState state : CircuitState.values()) {
+            if (state.externalName().equals(externalName)) {
+                return state;
+            }
+        }
+        throw new IllegalArgumentException("state must be a circuit state's external name, was " + externalName);
+    }
+
+    /** What the registry's persistence sees of this breaker; only {@link BreakerSync} calls it. */
+    private final class Handle implements BreakerHandle {
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public Object current() {
+            return StateMachineCircuitBreaker.this.current();
+        }
+
+        @Override
+        public BreakerSnapshot snapshot(Object token) {
+            Phase p = (Phase) token;
+            long remaining = 0L;
+            if (p.state == CircuitState.OPEN) {
+                remaining = Math.max(0L, p.openNanos - (time.nanoTime() - p.enteredNanos));
+            }
+            return new BreakerSnapshot(
+                    p.state.externalName(), remaining, p.openNanos, p.reopens, Math.max(0, p.consecutiveFailures));
+        }
+
+        @Override
+        public Object install(Object expected, BreakerSnapshot next, boolean publish) {
+            Phase from = (Phase) expected;
+            CircuitState state = stateNamed(next.state());
+            long now = time.nanoTime();
+            long openNanos = next.openNanos() > 0 ? next.openNanos() : baseOpenNanos;
+            // An open phase that began (openNanos - remaining) ago, so it ends when the stored open-until time comes.
+            long entered = state == CircuitState.OPEN
+                    ? now - Math.max(0L, openNanos - Math.min(openNanos, next.openRemainingNanos()))
+                    : now;
+            SlidingWindow window = state.permitsAllCalls() && from.state != state ? newWindow(now) : from.window;
+            int failures = state == CircuitState.CLOSED
+                    ? Math.min(next.failures(), Math.max(0, failureThreshold - 1))
+                    : Math.max(0, next.failures());
+            Phase to = new Phase(state, from.generation + 1, entered, openNanos, next.reopens(), window, failures);
+            if (!PHASE.compareAndSet(StateMachineCircuitBreaker.this, from, to)) {
+                return null;
+            }
+            if (publish) {
+                publish(from.state, to.state);
+            }
+            return to;
+        }
+
+        @Override
+        public void raiseFailures(Object token, int failures) {
+            Phase p = (Phase) token;
+            if (p.state == CircuitState.CLOSED
+                    && p.window == null
+                    && p.raiseFailures(failures, failureThreshold) == Phase.TRIPPED) {
+                finishSealed(p);
+            }
+        }
+
+        @Override
+        public int failureThreshold() {
+            return failureThreshold;
+        }
+
+        @Override
+        public int successThreshold() {
+            return successThreshold;
+        }
+
+        @Override
+        public int halfOpenPermits() {
+            return halfOpenPermits;
+        }
+
+        @Override
+        public long maxWaitInHalfOpenNanos() {
+            return maxWaitInHalfOpenNanos;
+        }
     }
 }

@@ -1,8 +1,10 @@
 package dev.reliability.registry;
 
+import static dev.reliability.internal.Preconditions.checkArgument;
 import static dev.reliability.internal.Preconditions.checkAtLeast;
 import static dev.reliability.internal.Preconditions.checkName;
 import static dev.reliability.internal.Preconditions.checkNotNull;
+import static dev.reliability.internal.Preconditions.checkPositive;
 
 import dev.reliability.TimeSource;
 import dev.reliability.circuitbreaker.CircuitBreaker;
@@ -12,22 +14,49 @@ import dev.reliability.circuitbreaker.CircuitState;
 import dev.reliability.circuitbreaker.CircuitStats;
 import dev.reliability.circuitbreaker.StateTransition;
 import dev.reliability.internal.Listeners;
+import dev.reliability.state.StateStore;
+import java.lang.ref.WeakReference;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 
 /**
  * Creates and keeps named circuit breakers, and supplies what they run <em>with</em>: the {@link TimeSource}, the
- * random generator and the listeners (in a later release, the state store).
+ * random generator, the listeners and, optionally, a {@link StateStore} that makes breakers survive restarts and
+ * shares them between JVMs.
  *
  * <pre>{@code
  * Registry registry = Registry.builder().timeSource(TimeSource.system()).listener(listener).build();
  * CircuitBreaker breaker = registry.circuitBreaker("payments", config);   // get or create by name
  * }</pre>
+ *
+ * <p><b>Persistent and shared breakers.</b> With {@link Builder#stateStore}, every breaker the registry creates keeps
+ * a versioned record in the store, under the key {@code reliability:breaker:<name>}: state, generation, open-until
+ * time (wall clock, epoch milliseconds), open duration, consecutive failures and half-open progress.
+ *
+ * <ul>
+ *   <li>Transitions and counted failures are written through at once, on the caller's thread; a closed breaker with
+ *       no consecutive failures does no store I/O on its permit and success paths.
+ *   <li>A breaker created later (after a restart, or in another JVM) resumes the stored state: an open breaker stays
+ *       open for its remaining time, and consecutive failures carry on.
+ *   <li>Under a {@link SharingPolicy} that adopts remote state, each breaker re-reads its record at most once per
+ *       {@link Builder#syncInterval}: on the first clock reading it samples after the interval (so a busy breaker
+ *       refreshes within about a millisecond of it, and no caller waits on another's refresh), on {@link
+ *       CircuitBreaker#state()}, and on a scheduler when {@link Builder#syncExecutor} is set. Half-open trial permits
+ *       are claimed in the record by compare-and-set, so exactly {@code halfOpenPermits} trials run across JVMs.
+ *   <li>When the store fails, breakers keep working on local state; one {@link
+ *       CircuitBreakerListener#onStoreUnavailable} event and one WARNING log line report the outage, the store is
+ *       tried again once per sync interval, and each breaker reconciles by compare-and-set when it answers (see
+ *       {@link SharingPolicy} and the README for the conflict rules).
+ * </ul>
  *
  * <p>A name maps to one breaker: asking again with an equal config returns the same instance, and asking with a
  * different config throws. With {@link Builder#maxBreakers} set, creating a breaker beyond the bound evicts the idlest
@@ -37,11 +66,18 @@ import java.util.random.RandomGenerator;
  * <p>Thread-safe. Lookups of existing breakers take no lock; creation, removal and eviction are serialised.
  */
 public final class Registry {
+    /** Default for {@link Builder#syncInterval}: one second. */
+    public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(1);
+
     private final TimeSource timeSource;
     private final RandomGenerator random;
     private final List<CircuitBreakerListener> listeners;
     private final int maxBreakers;
     private final CircuitBreakerConfig defaultConfig;
+    private final StateStore stateStore;
+    private final Duration syncInterval;
+    private final SharingPolicy sharingPolicy;
+    private final StoreLink link;
 
     private final ConcurrentHashMap<String, Entry> breakers = new ConcurrentHashMap<>();
     /** A logical clock for idleness: ticks on every lookup, never reads real time. */
@@ -55,6 +91,56 @@ public final class Registry {
         this.listeners = List.copyOf(builder.listeners);
         this.maxBreakers = builder.maxBreakers;
         this.defaultConfig = builder.defaultConfig;
+        this.stateStore = builder.stateStore;
+        this.syncInterval = builder.syncInterval;
+        this.sharingPolicy = builder.sharingPolicy;
+        this.link = stateStore == null
+                ? null
+                : new StoreLink(stateStore, sharingPolicy, syncInterval.toNanos(), timeSource, listeners);
+        if (link != null && builder.syncExecutor != null) {
+            Refresher.start(this, builder.syncExecutor, syncInterval);
+        }
+    }
+
+    /**
+     * Refreshes every persisted breaker on the user's scheduler. It holds the registry weakly, so a registry nobody
+     * uses any more is collected, and the task then cancels itself.
+     */
+    private static final class Refresher implements Runnable {
+        private final WeakReference<Registry> registry;
+        private volatile Future<?> task;
+
+        private Refresher(Registry registry) {
+            this.registry = new WeakReference<>(registry);
+        }
+
+        static void start(Registry registry, ScheduledExecutorService executor, Duration interval) {
+            Refresher refresher = new Refresher(registry);
+            long nanos = interval.toNanos();
+            refresher.task = executor.scheduleAtFixedRate(refresher, nanos, nanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void run() {
+            Registry r = registry.get();
+            if (r == null) {
+                Future<?> t = task;
+                if (t != null) {
+                    t.cancel(false);
+                }
+                return;
+            }
+            r.refreshAll();
+        }
+    }
+
+    /** Re-reads every persisted breaker's record now, skipping any that another thread is syncing. */
+    void refreshAll() {
+        for (Entry entry : breakers.values()) {
+            if (entry.sync != null) {
+                entry.sync.refreshNow();
+            }
+        }
     }
 
     /**
@@ -103,6 +189,14 @@ public final class Registry {
     public CircuitBreaker circuitBreaker(String name, CircuitBreakerConfig config) {
         checkName(name, "name");
         checkNotNull(config, "config");
+        if (link != null) {
+            int max = StateStore.MAX_KEY_LENGTH - BreakerRecord.KEY_PREFIX.length();
+            checkArgument(
+                    name.length() <= max,
+                    "name must be at most %s characters with a state store, was %s",
+                    max,
+                    name.length());
+        }
         Entry entry = breakers.get(name);
         if (entry == null) {
             synchronized (lock) {
@@ -128,13 +222,17 @@ public final class Registry {
         if (breakers.size() >= maxBreakers) {
             evictIdlest();
         }
-        Entry entry;
-        if (listeners.isEmpty()) {
-            entry = new Entry(CircuitBreaker.of(name, config, timeSource, List.of()), null);
-        } else {
-            Detachable detachable = new Detachable(listeners);
-            entry = new Entry(CircuitBreaker.of(name, config, timeSource, List.of(detachable)), detachable);
+        List<CircuitBreakerListener> attached = new ArrayList<>(2);
+        // The breaker recognises its persistence among its listeners (and does not call it as one).
+        StoreSync sync = link == null ? null : new StoreSync(link, name);
+        if (sync != null) {
+            attached.add(sync);
         }
+        Detachable detachable = listeners.isEmpty() ? null : new Detachable(listeners);
+        if (detachable != null) {
+            attached.add(detachable);
+        }
+        Entry entry = new Entry(CircuitBreaker.of(name, config, timeSource, attached), detachable, sync);
         breakers.put(name, entry);
         return entry;
     }
@@ -279,23 +377,67 @@ public final class Registry {
         return defaultConfig;
     }
 
+    /**
+     * Returns the state store breakers persist through.
+     *
+     * @return the store, or empty when breakers keep their state in this JVM only
+     */
+    public Optional<StateStore> stateStore() {
+        return Optional.ofNullable(stateStore);
+    }
+
+    /**
+     * Returns how often a persisted breaker re-reads its record to adopt other JVMs' changes.
+     *
+     * @return the sync interval
+     */
+    public Duration syncInterval() {
+        return syncInterval;
+    }
+
+    /**
+     * Returns how persisted breakers share their state across JVMs.
+     *
+     * @return the sharing policy
+     */
+    public SharingPolicy sharingPolicy() {
+        return sharingPolicy;
+    }
+
+    /** How many store outages this registry has reported, for tests. */
+    long storeOutages() {
+        return link == null ? 0L : link.outages();
+    }
+
+    /** The persistence of a breaker, for tests; null without a store or breaker. */
+    StoreSync syncOf(String name) {
+        Entry entry = breakers.get(name);
+        return entry == null ? null : entry.sync;
+    }
+
     @Override
     public String toString() {
         return "Registry[breakers=" + breakers.size() + ", maxBreakers=" + maxBreakers + ", timeSource=" + timeSource
+                + (stateStore == null
+                        ? ""
+                        : ", stateStore=" + stateStore + ", sharingPolicy=" + sharingPolicy + ", syncInterval="
+                                + syncInterval)
                 + "]";
     }
 
     private static final class Entry {
         final CircuitBreaker breaker;
         final Detachable detachable;
+        final StoreSync sync;
         volatile long lastLookup;
         // Read and written only under the registry lock, during eviction scans.
         long activity;
         long lastActive;
 
-        Entry(CircuitBreaker breaker, Detachable detachable) {
+        Entry(CircuitBreaker breaker, Detachable detachable, StoreSync sync) {
             this.breaker = breaker;
             this.detachable = detachable;
+            this.sync = sync;
         }
     }
 
@@ -377,8 +519,68 @@ public final class Registry {
         private final List<CircuitBreakerListener> listeners = new ArrayList<>();
         private int maxBreakers = Integer.MAX_VALUE;
         private CircuitBreakerConfig defaultConfig = CircuitBreakerConfig.ofDefaults();
+        private StateStore stateStore;
+        private Duration syncInterval = DEFAULT_SYNC_INTERVAL;
+        private SharingPolicy sharingPolicy = SharingPolicy.ANY_NODE;
+        private ScheduledExecutorService syncExecutor;
 
         private Builder() {}
+
+        /**
+         * Sets the store every breaker of the registry persists through, so that breakers survive restarts and, under
+         * the {@link #sharingPolicy}, are shared by every JVM on the same store. Default: none, state lives in this
+         * JVM. The registry neither closes the store nor owns it.
+         *
+         * @param store the state store
+         * @return this builder
+         * @throws NullPointerException if {@code store} is null
+         */
+        public Builder stateStore(StateStore store) {
+            this.stateStore = checkNotNull(store, "store");
+            return this;
+        }
+
+        /**
+         * Sets how often a persisted breaker re-reads its record to adopt other JVMs' transitions; another JVM's OPEN
+         * is therefore adopted within about this interval. Shorter means faster adoption and more store reads (one
+         * per breaker and interval, only while the breaker is used or a {@link #syncExecutor} is set). Default {@link
+         * #DEFAULT_SYNC_INTERVAL}, one second.
+         *
+         * @param interval the interval, positive
+         * @return this builder
+         * @throws NullPointerException if {@code interval} is null
+         * @throws IllegalArgumentException if {@code interval} is zero or negative
+         */
+        public Builder syncInterval(Duration interval) {
+            this.syncInterval = checkPositive(interval, "syncInterval");
+            return this;
+        }
+
+        /**
+         * Sets how persisted breakers share state across JVMs. Default {@link SharingPolicy#ANY_NODE}.
+         *
+         * @param policy the policy
+         * @return this builder
+         * @throws NullPointerException if {@code policy} is null
+         */
+        public Builder sharingPolicy(SharingPolicy policy) {
+            this.sharingPolicy = checkNotNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Sets a scheduler that refreshes every persisted breaker once per sync interval, so idle breakers adopt
+         * other JVMs' state too and no caller ever runs a refresh. The registry schedules one task on it; shutting the
+         * executor down stops it. Default: none, breakers refresh lazily as they are used.
+         *
+         * @param executor the scheduler, owned by the caller
+         * @return this builder
+         * @throws NullPointerException if {@code executor} is null
+         */
+        public Builder syncExecutor(ScheduledExecutorService executor) {
+            this.syncExecutor = checkNotNull(executor, "executor");
+            return this;
+        }
 
         /**
          * Sets the time source every component reads. Default {@link TimeSource#system()}.

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * The simplest correct {@link StateStore}: one lock around two hash maps. It runs the contract suite inside the core,
  * which checks the suite itself and the SPI's shared code (key rules, TTL rounding, globs, {@link StateValue}).
  */
-final class SimpleStateStore implements StateStore {
+public final class SimpleStateStore implements StateStore {
     private static final long NEVER = Long.MAX_VALUE;
 
     private record Entry(StateValue value, long version, long expiresAt) {}
@@ -26,7 +26,7 @@ final class SimpleStateStore implements StateStore {
     private final Map<String, Lock> locks = new HashMap<>();
     private boolean closed;
 
-    SimpleStateStore(TimeSource time) {
+    public SimpleStateStore(TimeSource time) {
         this.time = time;
     }
 

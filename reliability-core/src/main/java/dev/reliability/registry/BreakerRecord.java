@@ -1,0 +1,146 @@
+package dev.reliability.registry;
+
+import dev.reliability.state.StateValue;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The record a persisted breaker keeps in the state store, under {@code reliability:breaker:<name>}, written by
+ * compare-and-set on the store's version. Times are wall-clock epoch milliseconds, never monotonic readings.
+ *
+ * @param state the state's external name
+ * @param generation incremented by every write that changes the state, so nodes can tell a new state from an update
+ * @param openUntilMs OPEN: when the open duration ends
+ * @param openMs the current open duration, grown by reopens
+ * @param reopens how many times in a row half-open reopened the breaker
+ * @param failures CLOSED: the consecutive failures, counted across nodes
+ * @param probes HALF_OPEN: trial permits claimed in this generation, across nodes
+ * @param successes HALF_OPEN: trial successes in this generation, across nodes
+ * @param sinceMs HALF_OPEN: when the newest trial permit was claimed
+ * @param node the node that wrote the record last
+ * @param reports QUORUM: the open nodes, each with the time its own open duration ends
+ */
+record BreakerRecord(
+        String state,
+        long generation,
+        long openUntilMs,
+        long openMs,
+        int reopens,
+        int failures,
+        int probes,
+        int successes,
+        long sinceMs,
+        String node,
+        Map<String, Long> reports) {
+
+    static final String KEY_PREFIX = "reliability:breaker:";
+
+    BreakerRecord {
+        reports = Map.copyOf(reports);
+    }
+
+    BreakerRecord withState(String newState, long newGeneration) {
+        return new BreakerRecord(
+                newState, newGeneration, openUntilMs, openMs, reopens, failures, 0, 0, sinceMs, node, reports);
+    }
+
+    BreakerRecord withFailures(int count, String writer) {
+        return new BreakerRecord(
+                state, generation, openUntilMs, openMs, reopens, count, probes, successes, sinceMs, writer, reports);
+    }
+
+    BreakerRecord withProbes(int count, int successCount, long since, String writer) {
+        return new BreakerRecord(
+                state, generation, openUntilMs, openMs, reopens, failures, count, successCount, since, writer, reports);
+    }
+
+    BreakerRecord withReports(Map<String, Long> newReports, String writer) {
+        return new BreakerRecord(
+                state,
+                generation,
+                openUntilMs,
+                openMs,
+                reopens,
+                failures,
+                probes,
+                successes,
+                sinceMs,
+                writer,
+                newReports);
+    }
+
+    /** Counts the reports whose open duration has not ended at {@code nowMs}. */
+    int liveReports(long nowMs) {
+        int live = 0;
+        for (long until : reports.values()) {
+            if (until > nowMs) {
+                live++;
+            }
+        }
+        return live;
+    }
+
+    /** The reports, without those that ended before {@code nowMs}, plus or minus one node's. */
+    Map<String, Long> reportsWith(String reporter, long untilMs, long nowMs) {
+        Map<String, Long> next = new HashMap<>();
+        for (Map.Entry<String, Long> e : reports.entrySet()) {
+            if (e.getValue() > nowMs) {
+                next.put(e.getKey(), e.getValue());
+            }
+        }
+        if (untilMs > nowMs) {
+            next.put(reporter, untilMs);
+        } else {
+            next.remove(reporter);
+        }
+        return next;
+    }
+
+    StateValue encode() {
+        Map<String, StateValue> map = new TreeMap<>();
+        map.put("state", StateValue.of(state));
+        map.put("generation", StateValue.of(generation));
+        map.put("openUntilMs", StateValue.of(openUntilMs));
+        map.put("openMs", StateValue.of(openMs));
+        map.put("reopens", StateValue.of((long) reopens));
+        map.put("failures", StateValue.of((long) failures));
+        map.put("probes", StateValue.of((long) probes));
+        map.put("successes", StateValue.of((long) successes));
+        map.put("sinceMs", StateValue.of(sinceMs));
+        map.put("node", StateValue.of(node));
+        if (!reports.isEmpty()) {
+            Map<String, StateValue> r = new TreeMap<>();
+            reports.forEach((k, v) -> r.put(k, StateValue.of(v)));
+            map.put("reports", StateValue.ofMap(r));
+        }
+        return StateValue.ofMap(map);
+    }
+
+    /** Decodes a stored record; empty if the value is not one (then it is overwritten by the next write). */
+    static Optional<BreakerRecord> decode(StateValue value) {
+        try {
+            Map<String, StateValue> map = value.asMap();
+            Map<String, Long> reports = new HashMap<>();
+            StateValue r = map.get("reports");
+            if (r != null) {
+                r.asMap().forEach((k, v) -> reports.put(k, v.asLong()));
+            }
+            return Optional.of(new BreakerRecord(
+                    map.get("state").asString(),
+                    map.get("generation").asLong(),
+                    map.get("openUntilMs").asLong(),
+                    map.get("openMs").asLong(),
+                    (int) map.get("reopens").asLong(),
+                    (int) map.get("failures").asLong(),
+                    (int) map.get("probes").asLong(),
+                    (int) map.get("successes").asLong(),
+                    map.get("sinceMs").asLong(),
+                    map.get("node").asString(),
+                    reports));
+        } catch (RuntimeException malformed) {
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,495 @@
+package dev.reliability.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.reliability.circuitbreaker.CallNotPermittedException;
+import dev.reliability.circuitbreaker.CircuitBreaker;
+import dev.reliability.circuitbreaker.CircuitBreakerConfig;
+import dev.reliability.circuitbreaker.CircuitBreakerListener;
+import dev.reliability.circuitbreaker.CircuitState;
+import dev.reliability.circuitbreaker.StateTransition;
+import dev.reliability.state.SimpleStateStore;
+import dev.reliability.state.StateStore;
+import dev.reliability.state.StateValue;
+import dev.reliability.testing.ManualTimeSource;
+import dev.reliability.testing.SwitchableStateStore;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** Breakers persisted and shared through a store, in virtual time: each registry plays one JVM. */
+class PersistentBreakerTest {
+    private final ManualTimeSource time = new ManualTimeSource();
+    private final StateStore backing = new SimpleStateStore(time);
+    private final CircuitBreakerConfig config = CircuitBreakerConfig.builder()
+            .failureThreshold(3)
+            .openDuration(Duration.ofSeconds(30))
+            .build();
+
+    private Registry node(StateStore store) {
+        return node(store, SharingPolicy.ANY_NODE);
+    }
+
+    private Registry node(StateStore store, SharingPolicy policy, CircuitBreakerListener... listeners) {
+        Registry.Builder builder = Registry.builder()
+                .timeSource(time)
+                .stateStore(store)
+                .sharingPolicy(policy)
+                .syncInterval(Duration.ofSeconds(1));
+        for (CircuitBreakerListener l : listeners) {
+            builder.listener(l);
+        }
+        return builder.build();
+    }
+
+    private static void fail(CircuitBreaker breaker, int times) {
+        for (int i = 0; i < times; i++) {
+            assertThat(breaker.tryAcquirePermission()).isTrue();
+            breaker.onError(0, new IOException("down"));
+        }
+    }
+
+    private static void succeed(CircuitBreaker breaker) {
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+        breaker.onSuccess(0);
+    }
+
+    // ---------------------------------------------------------------- restart
+
+    @Test
+    void anOpenBreakerRestoredAfterARestartStaysOpenForItsRemainingTime() {
+        CircuitBreaker before = node(backing).circuitBreaker("payments", config);
+        fail(before, 3);
+        assertThat(before.state()).isEqualTo(CircuitState.OPEN);
+        time.advance(Duration.ofSeconds(10));
+
+        CircuitBreaker after = node(backing).circuitBreaker("payments", config); // the restarted JVM
+
+        assertThat(after.state()).isEqualTo(CircuitState.OPEN);
+        assertThatThrownBy(() -> after.execute(() -> "x"))
+                .isInstanceOfSatisfying(CallNotPermittedException.class, e -> assertThat(e.retryAfter())
+                        .isEqualTo(Duration.ofSeconds(20)));
+        time.advance(Duration.ofMillis(19_999));
+        assertThat(after.tryAcquirePermission()).isFalse();
+        time.advance(Duration.ofMillis(1));
+        assertThat(after.tryAcquirePermission()).isTrue();
+        assertThat(after.state()).isEqualTo(CircuitState.HALF_OPEN);
+    }
+
+    @Test
+    void consecutiveFailuresCarryOnAcrossARestart() {
+        fail(node(backing).circuitBreaker("payments", config), 2);
+
+        CircuitBreaker after = node(backing).circuitBreaker("payments", config);
+        assertThat(after.stats().consecutiveFailures()).isEqualTo(2);
+        fail(after, 1);
+
+        assertThat(after.state()).isEqualTo(CircuitState.OPEN);
+    }
+
+    @Test
+    void aRestoreIsNotPublishedAsATransition() {
+        fail(node(backing).circuitBreaker("payments", config), 3);
+        List<StateTransition> seen = new CopyOnWriteArrayList<>();
+
+        CircuitBreaker after = node(backing, SharingPolicy.ANY_NODE, new CircuitBreakerListener() {
+                    @Override
+                    public void onStateTransition(StateTransition t) {
+                        seen.add(t);
+                    }
+                })
+                .circuitBreaker("payments", config);
+
+        assertThat(after.state()).isEqualTo(CircuitState.OPEN);
+        assertThat(seen).isEmpty();
+    }
+
+    @Test
+    void theRecordHoldsWallClockTimes() {
+        fail(node(backing).circuitBreaker("payments", config), 3);
+
+        StateValue record = backing.get("reliability:breaker:payments").orElseThrow();
+
+        assertThat(record.asMap().get("state").asString()).isEqualTo("open");
+        assertThat(record.asMap().get("openUntilMs").asLong()).isEqualTo(time.millis() + 30_000);
+        assertThat(record.asMap().get("failures").asLong()).isEqualTo(3);
+    }
+
+    // ---------------------------------------------------------------- write-through and the hot path
+
+    @Test
+    void aClosedBreakerWithoutFailuresDoesNoStoreIoOnPermitsAndSuccesses() {
+        SwitchableStateStore counted = new SwitchableStateStore(backing);
+        CircuitBreaker breaker = node(counted.store()).circuitBreaker("payments", config);
+        counted.resetCounts();
+
+        for (int i = 0; i < 10_000; i++) {
+            succeed(breaker);
+        }
+
+        assertThat(counted.totalCalls()).isZero();
+    }
+
+    @Test
+    void failuresAndTheSuccessThatEndsThemAreWrittenThrough() {
+        SwitchableStateStore counted = new SwitchableStateStore(backing);
+        CircuitBreaker breaker = node(counted.store()).circuitBreaker("payments", config);
+
+        fail(breaker, 2);
+        assertThat(record("payments").get("failures").asLong()).isEqualTo(2);
+        succeed(breaker);
+
+        assertThat(record("payments").get("failures").asLong()).isZero();
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(3);
+    }
+
+    @Test
+    void whileTheServiceIsDownStoreWritesAreTheFailuresUntilOpenPlusTransitions() {
+        SwitchableStateStore counted = new SwitchableStateStore(backing);
+        CircuitBreaker breaker = node(counted.store()).circuitBreaker("payments", config);
+
+        fail(breaker, 3); // two counted failures, then the one that opens
+        for (int i = 0; i < 1000; i++) {
+            assertThat(breaker.tryAcquirePermission()).isFalse();
+        }
+
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(3);
+    }
+
+    // ---------------------------------------------------------------- sharing
+
+    @Test
+    void anotherNodeAdoptsAnOpenWithinTheSyncInterval() {
+        CircuitBreaker a = node(backing).circuitBreaker("payments", config);
+        CircuitBreaker b = node(backing).circuitBreaker("payments", config);
+
+        fail(a, 3);
+        assertThat(b.tryAcquirePermission()).isTrue();
+        b.onSuccess(0);
+        time.advance(Duration.ofSeconds(1));
+        succeed(b); // the first call after the interval refreshes
+
+        assertThat(b.tryAcquirePermission()).isFalse();
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+    }
+
+    @Test
+    void failuresAreCountedAcrossNodes() {
+        CircuitBreaker a = node(backing).circuitBreaker("payments", config);
+        CircuitBreaker b = node(backing).circuitBreaker("payments", config);
+
+        fail(a, 2);
+        fail(b, 1);
+
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(a.state()).isEqualTo(CircuitState.OPEN);
+    }
+
+    @Test
+    void exactlyOneTrialRunsAcrossNodesAndItsSuccessClosesEverywhere() {
+        CircuitBreaker a = node(backing).circuitBreaker("payments", config);
+        CircuitBreaker b = node(backing).circuitBreaker("payments", config);
+        fail(a, 3);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        time.advance(Duration.ofSeconds(29));
+
+        boolean aProbes = a.tryAcquirePermission();
+        boolean bProbes = b.tryAcquirePermission();
+
+        assertThat(aProbes).isTrue();
+        assertThat(bProbes).isFalse();
+        a.onSuccess(0);
+        assertThat(a.state()).isEqualTo(CircuitState.CLOSED);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
+        assertThat(b.tryAcquirePermission()).isTrue();
+    }
+
+    @Test
+    void aFailedTrialReopensEverywhereWithTheGrownDuration() {
+        CircuitBreakerConfig growing = config.toBuilder()
+                .openDurationMultiplier(2.0)
+                .maxOpenDuration(Duration.ofMinutes(5))
+                .build();
+        CircuitBreaker a = node(backing).circuitBreaker("payments", growing);
+        CircuitBreaker b = node(backing).circuitBreaker("payments", growing);
+        fail(a, 3);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        time.advance(Duration.ofSeconds(29));
+        assertThat(b.tryAcquirePermission()).isTrue(); // b claims the trial
+        assertThat(a.tryAcquirePermission()).isFalse();
+
+        b.onError(0, new IOException("still down"));
+
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(a.state()).isEqualTo(CircuitState.OPEN);
+        time.advance(Duration.ofSeconds(58));
+        assertThat(a.tryAcquirePermission()).isFalse();
+        time.advance(Duration.ofSeconds(1));
+        assertThat(a.tryAcquirePermission()).isTrue();
+    }
+
+    @Test
+    void twoTrialsAcrossTwoNodesCloseTogether() {
+        CircuitBreakerConfig two =
+                config.toBuilder().successThreshold(2).halfOpenPermits(2).build();
+        CircuitBreaker a = node(backing).circuitBreaker("payments", two);
+        CircuitBreaker b = node(backing).circuitBreaker("payments", two);
+        Registry c = node(backing);
+        fail(a, 3);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        time.advance(Duration.ofSeconds(29));
+
+        assertThat(a.tryAcquirePermission()).isTrue();
+        assertThat(b.tryAcquirePermission()).isTrue();
+        assertThat(c.circuitBreaker("payments", two).tryAcquirePermission()).isFalse();
+        a.onSuccess(0);
+        b.onSuccess(0);
+
+        assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(a.state()).isEqualTo(CircuitState.CLOSED);
+    }
+
+    @Test
+    void aTrialLostWithItsNodeIsReclaimedAfterMaxWaitInHalfOpen() {
+        CircuitBreakerConfig waiting =
+                config.toBuilder().maxWaitInHalfOpen(Duration.ofSeconds(10)).build();
+        CircuitBreaker a = node(backing).circuitBreaker("payments", waiting);
+        CircuitBreaker b = node(backing).circuitBreaker("payments", waiting);
+        fail(a, 3);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        time.advance(Duration.ofSeconds(29));
+        assertThat(a.tryAcquirePermission()).isTrue(); // and a's JVM dies with the permit
+        assertThat(b.tryAcquirePermission()).isFalse();
+
+        time.advance(Duration.ofSeconds(10));
+
+        assertThat(b.tryAcquirePermission()).isTrue();
+        b.onSuccess(0);
+        assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
+    }
+
+    @Test
+    void localOnlyPersistsButNeverAdopts() {
+        CircuitBreaker a = node(backing, SharingPolicy.LOCAL_ONLY).circuitBreaker("payments", config);
+        CircuitBreaker b = node(backing, SharingPolicy.LOCAL_ONLY).circuitBreaker("payments", config);
+
+        fail(a, 3);
+        time.advance(Duration.ofSeconds(2));
+        succeed(b);
+
+        assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
+        assertThat(node(backing, SharingPolicy.LOCAL_ONLY)
+                        .circuitBreaker("payments", config)
+                        .state())
+                .isEqualTo(CircuitState.OPEN);
+    }
+
+    @Test
+    void quorumOfTwoDoesNotOpenOnOneNodesFailures() {
+        SharingPolicy quorum = SharingPolicy.quorum(2);
+        CircuitBreaker a = node(backing, quorum).circuitBreaker("payments", config);
+        CircuitBreaker b = node(backing, quorum).circuitBreaker("payments", config);
+
+        fail(a, 3);
+        time.advance(Duration.ofSeconds(2));
+
+        assertThat(a.state()).isEqualTo(CircuitState.OPEN); // a protects itself
+        assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
+        succeed(b);
+        assertThat(record("payments").get("state").asString()).isEqualTo("closed");
+    }
+
+    @Test
+    void quorumOfTwoOpensEverywhereWhenTwoNodesAreOpen() {
+        SharingPolicy quorum = SharingPolicy.quorum(2);
+        CircuitBreaker a = node(backing, quorum).circuitBreaker("payments", config);
+        CircuitBreaker b = node(backing, quorum).circuitBreaker("payments", config);
+        CircuitBreaker c = node(backing, quorum).circuitBreaker("payments", config);
+
+        fail(a, 3);
+        fail(b, 3);
+        time.advance(Duration.ofSeconds(1));
+
+        assertThat(record("payments").get("state").asString()).isEqualTo("open");
+        assertThat(c.state()).isEqualTo(CircuitState.OPEN);
+    }
+
+    @Test
+    void quorumNodeClosesItsOwnOpenWithItsOwnTrial() {
+        SharingPolicy quorum = SharingPolicy.quorum(2);
+        CircuitBreaker a = node(backing, quorum).circuitBreaker("payments", config);
+        fail(a, 3);
+        assertThat(record("payments").get("reports").asMap()).hasSize(1);
+        time.advance(Duration.ofSeconds(30));
+
+        succeed(a);
+
+        assertThat(a.state()).isEqualTo(CircuitState.CLOSED);
+        assertThat(record("payments")).doesNotContainKey("reports");
+    }
+
+    // ---------------------------------------------------------------- admin
+
+    @Test
+    void forceOpenDisableAndResetReachEveryNodeWithinTheSyncInterval() {
+        CircuitBreaker a = node(backing).circuitBreaker("payments", config);
+        Registry registryB = node(backing);
+        CircuitBreaker b = registryB.circuitBreaker("payments", config);
+
+        a.forceOpen();
+        time.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.FORCED_OPEN);
+        assertThat(b.tryAcquirePermission()).isFalse();
+
+        a.disable();
+        time.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.DISABLED);
+
+        fail(a, 5);
+        registryB.reset("payments");
+        time.advance(Duration.ofSeconds(1));
+        assertThat(a.state()).isEqualTo(CircuitState.CLOSED);
+    }
+
+    // ---------------------------------------------------------------- outages
+
+    @Test
+    void whenTheStoreFailsBreakersWorkLocallyAndReportTheOutageOnce() {
+        SwitchableStateStore switchable = new SwitchableStateStore(backing);
+        List<String> events = new CopyOnWriteArrayList<>();
+        Registry registry = node(switchable.store(), SharingPolicy.ANY_NODE, new CircuitBreakerListener() {
+            @Override
+            public void onStoreUnavailable(String breakerName, RuntimeException cause) {
+                events.add(breakerName);
+            }
+        });
+        CircuitBreaker breaker = registry.circuitBreaker("payments", config);
+        CircuitBreaker other = registry.circuitBreaker("orders", config);
+        switchable.available(false);
+
+        fail(breaker, 3);
+        fail(other, 2);
+        for (int i = 0; i < 100; i++) {
+            assertThat(breaker.tryAcquirePermission()).isFalse();
+            succeed(other);
+        }
+
+        assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+        assertThat(events).containsExactly("payments");
+        assertThat(switchable.refused()).isEqualTo(1);
+        assertThat(registry.storeOutages()).isEqualTo(1);
+    }
+
+    @Test
+    void afterAnOutageTheLocalOpenIsWrittenByCompareAndSet() {
+        SwitchableStateStore switchable = new SwitchableStateStore(backing);
+        Registry registry = node(switchable.store());
+        CircuitBreaker breaker = registry.circuitBreaker("payments", config);
+        switchable.available(false);
+        fail(breaker, 3);
+
+        switchable.available(true);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(breaker.tryAcquirePermission()).isFalse(); // a sampled rejection refreshes, and reconciles
+
+        assertThat(record("payments").get("state").asString()).isEqualTo("open");
+        assertThat(record("payments").get("openUntilMs").asLong()).isEqualTo(time.millis() + 29_000);
+        assertThat(registry.syncOf("payments").dirty()).isFalse();
+    }
+
+    @Test
+    void afterAnOutageANewerRemoteOpenWins() {
+        SwitchableStateStore forA = new SwitchableStateStore(backing);
+        CircuitBreaker a = node(forA.store()).circuitBreaker("payments", config);
+        CircuitBreaker b = node(backing).circuitBreaker("payments", config);
+        forA.available(false);
+        fail(a, 1); // a's count stays local: dirty
+        fail(b, 3); // b opens in the store
+
+        forA.available(true);
+        time.advance(Duration.ofSeconds(1));
+
+        assertThat(a.state()).isEqualTo(CircuitState.OPEN);
+    }
+
+    @Test
+    void afterAnOutageClosedCountsMergeToTheHigher() {
+        SwitchableStateStore forA = new SwitchableStateStore(backing);
+        CircuitBreaker a = node(forA.store()).circuitBreaker("payments", config);
+        CircuitBreaker b = node(backing).circuitBreaker("payments", config);
+        fail(b, 1);
+        forA.available(false);
+        fail(a, 2);
+
+        forA.available(true);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(a.state()).isEqualTo(CircuitState.CLOSED);
+
+        assertThat(record("payments").get("failures").asLong()).isEqualTo(2);
+    }
+
+    @Test
+    void aBreakerCreatedWhileTheStoreIsDownReconcilesLater() {
+        fail(node(backing).circuitBreaker("payments", config), 3);
+        SwitchableStateStore switchable = new SwitchableStateStore(backing);
+        switchable.available(false);
+        CircuitBreaker late = node(switchable.store()).circuitBreaker("payments", config);
+        assertThat(late.state()).isEqualTo(CircuitState.CLOSED);
+
+        switchable.available(true);
+        time.advance(Duration.ofSeconds(1));
+
+        assertThat(late.state()).isEqualTo(CircuitState.OPEN);
+    }
+
+    @Test
+    void aMalformedRecordIsOverwritten() {
+        backing.set("reliability:breaker:payments", StateValue.of("not a record"));
+        CircuitBreaker breaker = node(backing).circuitBreaker("payments", config);
+
+        fail(breaker, 3);
+
+        assertThat(record("payments").get("state").asString()).isEqualTo("open");
+    }
+
+    // ---------------------------------------------------------------- configuration
+
+    @Test
+    void settingsAreValidatedAndReported() {
+        assertThatThrownBy(() -> Registry.builder().syncInterval(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("syncInterval must be > 0, was PT0S");
+        assertThatThrownBy(() -> SharingPolicy.quorum(1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("nodes must be >= 2, was 1");
+        assertThatThrownBy(() -> node(backing).circuitBreaker("x".repeat(236)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("name must be at most 235 characters with a state store, was 236");
+        Registry registry = node(backing, SharingPolicy.quorum(3));
+        assertThat(registry.stateStore()).contains(backing);
+        assertThat(registry.syncInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(registry.sharingPolicy()).isEqualTo(SharingPolicy.quorum(3));
+        assertThat(registry.toString()).contains("QUORUM(3)");
+        assertThat(Registry.ofDefaults().stateStore()).isEmpty();
+        assertThat(SharingPolicy.ANY_NODE).hasToString("ANY_NODE");
+        assertThat(SharingPolicy.LOCAL_ONLY).hasToString("LOCAL_ONLY");
+        assertThat(SharingPolicy.LOCAL_ONLY.adoptsRemoteState()).isFalse();
+        assertThat(SharingPolicy.quorum(2)).isNotEqualTo(SharingPolicy.ANY_NODE);
+        assertThat(SharingPolicy.quorum(2).hashCode()).isEqualTo(2);
+    }
+
+    private java.util.Map<String, StateValue> record(String name) {
+        return backing.get("reliability:breaker:" + name).orElseThrow().asMap();
+    }
+}
