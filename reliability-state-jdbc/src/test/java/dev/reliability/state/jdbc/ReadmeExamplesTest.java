@@ -2,15 +2,27 @@ package dev.reliability.state.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.reliability.circuitbreaker.CircuitBreaker;
+import dev.reliability.circuitbreaker.CircuitBreakerConfig;
+import dev.reliability.circuitbreaker.CircuitState;
+import dev.reliability.registry.Registry;
+import dev.reliability.registry.SharingPolicy;
 import dev.reliability.state.StateStore;
 import dev.reliability.state.StateValue;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's JDBC state store example, compiled and run on H2. */
+/** The README's JDBC examples, compiled and run on H2. The README copies the marked blocks. */
 class ReadmeExamplesTest {
     @Test
     void jdbcStoreExample(@TempDir Path dir) {
@@ -27,5 +39,69 @@ class ReadmeExamplesTest {
         assertThat(local.get("k")).contains(StateValue.of(true));
         shared.close();
         local.close();
+    }
+
+    /** Stands in for a remote payment service that is down. */
+    static final class Payments {
+        String charge(String order) throws IOException {
+            throw new IOException("payment service unavailable for " + order);
+        }
+    }
+
+    @Test
+    void sharedBreakerQuickStart(@TempDir Path dir) {
+        Payments payments = new Payments();
+        String order = "order-1";
+        CircuitBreakerConfig config = CircuitBreakerConfig.builder()
+                .failureThreshold(1)
+                .openDuration(Duration.ofSeconds(30))
+                .build();
+
+        // README: shared
+        StateStore store = JdbcStateStore.embedded(dir.resolve("breakers")); // or JdbcStateStore.builder(dataSource)
+        Registry registry = Registry.builder()
+                .stateStore(store) // breakers survive restarts and are shared by every JVM on this store
+                .sharingPolicy(SharingPolicy.ANY_NODE) // the default; or SharingPolicy.quorum(2), LOCAL_ONLY
+                .syncInterval(Duration.ofSeconds(1)) // adopt other JVMs' transitions within about a second
+                .build();
+        CircuitBreaker breaker = registry.circuitBreaker("payments", config);
+        try {
+            breaker.execute(() -> payments.charge(order)); // CallNotPermittedException while open
+        } catch (IOException e) {
+            // the failure is counted, and written through to the store at once
+        }
+        // README: end
+
+        assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+        CircuitBreaker afterRestart =
+                Registry.builder().stateStore(store).build().circuitBreaker("payments", config);
+        assertThat(afterRestart.state()).isEqualTo(CircuitState.OPEN);
+        store.close();
+    }
+
+    @Test
+    void theReadmeQuotesTheseExamplesVerbatim() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        String source = Files.readString(Path.of("src/test/java/dev/reliability/state/jdbc/ReadmeExamplesTest.java"));
+
+        List<String> blocks = quotedBlocks(source);
+        assertThat(blocks).isNotEmpty();
+        for (String block : blocks) {
+            assertThat(readme).contains(block);
+        }
+    }
+
+    /** The lines between "// README: name" and "// README: end", with the method's indentation removed. */
+    static List<String> quotedBlocks(String source) {
+        List<String> blocks = new ArrayList<>();
+        Matcher matcher = Pattern.compile("// README: (?!end)\\w+\\n(.*?)\\n\\s*// README: end", Pattern.DOTALL)
+                .matcher(source);
+        while (matcher.find()) {
+            blocks.add(matcher.group(1)
+                    .lines()
+                    .map(line -> line.replaceFirst("^ {8}", ""))
+                    .collect(Collectors.joining("\n")));
+        }
+        return blocks;
     }
 }
