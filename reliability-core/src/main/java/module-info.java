@@ -7,4 +7,5 @@ module dev.reliability.core {
     exports dev.reliability.retry;
     exports dev.reliability.circuitbreaker;
     exports dev.reliability.registry;
+    exports dev.reliability.state;
 }

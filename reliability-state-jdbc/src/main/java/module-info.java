@@ -1,0 +1,7 @@
+/** A {@link dev.reliability.state.StateStore} on JDBC: H2 (the embedded default), PostgreSQL and MariaDB/MySQL. */
+module dev.reliability.state.jdbc {
+    requires transitive java.sql;
+    requires transitive dev.reliability.core;
+
+    exports dev.reliability.state.jdbc;
+}
