@@ -131,6 +131,11 @@ abstract class DialectSql {
         return null;
     }
 
+    /** Whether {@link #appendSql()} returns the new text instead of its length in code points. */
+    boolean appendReturnsText() {
+        return false;
+    }
+
     /**
      * The values bound to {@link #appendSql()}.
      *

@@ -48,6 +48,42 @@ final class H2Sql extends DialectSql {
     }
 
     @Override
+    String appendSql() {
+        // H2's CHAR_LENGTH counts UTF-16 units, so the statement returns the text and the store counts code points;
+        // H2 runs in the JVM, so that costs a copy, not a network transfer.
+        return "SELECT value_type, text_value FROM FINAL TABLE (MERGE INTO {values} t USING (VALUES"
+                + " (CAST(? AS VARCHAR(255)), CAST(? AS CHARACTER LARGE OBJECT), {now})) AS s(k, x, now)"
+                + " ON t.state_key = s.k"
+                + " WHEN MATCHED AND ((t.value_type = 'string'"
+                + " AND OCTET_LENGTH(t.text_value) + CAST(? AS BIGINT) <= CAST(? AS BIGINT))"
+                + " OR t.expires_at_ms <= s.now) THEN UPDATE SET"
+                + " text_value = CASE WHEN " + LIVE_T + " THEN t.text_value || CAST(? AS CHARACTER LARGE OBJECT) || s.x"
+                + " ELSE s.x END,"
+                + " expires_at_ms = CASE WHEN " + LIVE_T + " THEN t.expires_at_ms ELSE NULL END,"
+                + " version = t.version + 1, value_type = 'string', num_value = NULL, updated_at_ms = s.now"
+                + " WHEN NOT MATCHED THEN INSERT"
+                + " (state_key, value_type, num_value, text_value, version, expires_at_ms, updated_at_ms)"
+                + " VALUES (s.k, 'string', NULL, s.x, 1, NULL, s.now))";
+    }
+
+    @Override
+    Object[] appendValues(
+            String key,
+            String text,
+            String separator,
+            long addedBytes,
+            long maxBytes,
+            long textLength,
+            long addedLength) {
+        return new Object[] {key, text, addedBytes, maxBytes, separator};
+    }
+
+    @Override
+    boolean appendReturnsText() {
+        return true;
+    }
+
+    @Override
     String lockAcquireSql() {
         return "MERGE INTO {locks} l USING (VALUES (CAST(? AS VARCHAR(255)), CAST(? AS VARCHAR(255)),"
                 + " {expires}, {now})) AS s(n, o, e, now) ON l.lock_name = s.n"

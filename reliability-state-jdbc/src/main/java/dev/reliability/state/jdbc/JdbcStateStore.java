@@ -39,11 +39,11 @@ import javax.sql.DataSource;
  * }</pre>
  *
  * <p><b>Statements.</b> Each operation takes a connection from the {@code DataSource}, uses it, and closes it. Writes
- * are single atomic statements: upserts for {@code set} and {@code increment} (and {@code append} on PostgreSQL and
- * MariaDB), compare-and-set on the version for versioned records, and insert-if-absent-or-expired for locks.
- * Operations that transform a structured value in Java ({@code listPush}, {@code listPop}, {@code compareAndSet}, a
- * double {@code increment}, an increment of a numeric string, and {@code append} on H2) read the row and write it
- * back with a compare-and-set on its version, repeating on a race. Every statement gets the query timeout, and values
+ * are single atomic statements: upserts for {@code set}, {@code increment} and {@code append}, compare-and-set on the
+ * version for versioned records, and insert-if-absent-or-expired for locks. Operations that transform a structured
+ * value in Java ({@code listPush}, {@code listPop}, {@code compareAndSet}, a double {@code increment}, and the rare
+ * increment of a numeric string) read the row and write it back with a compare-and-set on its version, repeating on a
+ * race. Every statement gets the query timeout, and values
  * are always bound as parameters.
  *
  * <p><b>Connections.</b> The store expects connections in auto-commit mode, and the default isolation level of the
@@ -801,6 +801,10 @@ public final class JdbcStateStore implements StateStore {
                 try (PreparedStatement ps = prepare(c, sql.append, 0, values);
                         ResultSet rs = ps.executeQuery()) {
                     if (rs.next() && "string".equals(rs.getString(1))) {
+                        if (sql.appendReturnsText()) {
+                            String result = rs.getString(2);
+                            return (long) result.codePointCount(0, result.length());
+                        }
                         long length = rs.getLong(2);
                         if (!rs.wasNull()) {
                             return length;

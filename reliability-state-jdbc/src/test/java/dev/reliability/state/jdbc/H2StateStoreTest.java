@@ -154,6 +154,28 @@ class H2StateStoreTest extends StateStoreContractTest {
     }
 
     @Test
+    void hotOperationsAreOneStatementEach() {
+        TestDataSources.Forwarding counted = TestDataSources.countingStatements(dataSource);
+        try (JdbcStateStore counting = JdbcStateStore.builder(counted)
+                .valuesTable(names[0])
+                .locksTable(names[1])
+                .timeSource(time)
+                .build()) {
+            counting.set("s", StateValue.of("a"));
+            counted.connections.set(0);
+
+            assertThat(counting.append("s", "b😀", ",")).isEqualTo(4);
+            assertThat(counting.append("new", "b", ",")).isEqualTo(1);
+            assertThat(counting.increment("n", 1)).isEqualTo(1);
+            assertThat(counting.increment("n", 1)).isEqualTo(2);
+            counting.set("k", StateValue.of(true), Duration.ofMinutes(1));
+            assertThat(counting.tryLock("free", "a", Duration.ofMinutes(1))).isTrue();
+            assertThat(counting.tryLock("free", "b", Duration.ofMinutes(1))).isFalse();
+            assertThat(counted.connections).hasValue(7);
+        }
+    }
+
+    @Test
     void aCorruptRowIsReportedNotReturned() throws Exception {
         try (Connection c = dataSource.getConnection();
                 Statement s = c.createStatement()) {
