@@ -3,6 +3,8 @@ package dev.reliability.circuitbreaker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.reliability.registry.Registry;
+import dev.reliability.state.SimpleStateStore;
 import dev.reliability.testing.ManualTimeSource;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -86,6 +88,42 @@ class HotPathAllocationTest {
 
         assertThat(bytes).isLessThan(CALLS / 100); // nothing per call; the counter itself may cost a few bytes
         assertThat(breaker.stats().totalSuccess()).isEqualTo(2L * CALLS);
+    }
+
+    @Test
+    void aBreakerPersistedThroughAStoreAllocatesNothingOnItsClosedAndOpenPaths() {
+        ManualTimeSource time = new ManualTimeSource();
+        CircuitBreaker breaker = Registry.builder()
+                .timeSource(time)
+                .stateStore(new SimpleStateStore(time))
+                .build()
+                .circuitBreaker(
+                        "hot",
+                        CircuitBreakerConfig.builder()
+                                .failureThreshold(1)
+                                .openDuration(Duration.ofHours(1))
+                                .build());
+
+        long closedBytes = allocatedBy(() -> {
+            for (int i = 0; i < CALLS; i++) {
+                if (breaker.tryAcquirePermission()) {
+                    breaker.onSuccess(10);
+                }
+            }
+        });
+        breaker.tryAcquirePermission();
+        breaker.onError(1, new IOException());
+        long openBytes = allocatedBy(() -> {
+            for (int i = 0; i < CALLS; i++) {
+                if (breaker.tryAcquirePermission()) {
+                    throw new AssertionError("an open breaker permitted a call");
+                }
+            }
+        });
+
+        assertThat(closedBytes).isLessThan(CALLS / 100);
+        assertThat(openBytes).isLessThan(CALLS / 100);
+        assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
     }
 
     @Test

@@ -18,6 +18,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Breakers persisted and shared through a store, in virtual time: each registry plays one JVM. */
@@ -337,6 +341,36 @@ class PersistentBreakerTest {
 
         assertThat(a.state()).isEqualTo(CircuitState.CLOSED);
         assertThat(record("payments")).doesNotContainKey("reports");
+    }
+
+    @Test
+    void aSyncExecutorRefreshesIdleBreakers() throws InterruptedException {
+        ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
+        try {
+            CountDownLatch adopted = new CountDownLatch(1);
+            Registry registryB = Registry.builder()
+                    .timeSource(time)
+                    .stateStore(backing)
+                    .syncInterval(Duration.ofMillis(10))
+                    .syncExecutor(scheduler)
+                    .listener(new CircuitBreakerListener() {
+                        @Override
+                        public void onStateTransition(StateTransition t) {
+                            if (t.to() == CircuitState.OPEN) {
+                                adopted.countDown();
+                            }
+                        }
+                    })
+                    .build();
+            registryB.circuitBreaker("payments", config);
+            CircuitBreaker a = node(backing).circuitBreaker("payments", config);
+
+            fail(a, 3); // virtual time stands still: only the scheduler can refresh b
+
+            assertThat(adopted.await(10, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            scheduler.shutdownNow();
+        }
     }
 
     // ---------------------------------------------------------------- admin
