@@ -48,7 +48,7 @@ public interface CircuitBreakerListener {
      * fails after the store was last available, naming the breaker it was for. Breakers keep working on local state
      * during the outage and reconcile with the store when it answers again; nothing is reported per call.
      *
-     * @param breakerName the breaker whose store operation failed first
+     * @param breakerName the breaker (or shared retry budget) whose store operation failed first
      * @param cause what the store threw
      */
     default void onStoreUnavailable(String breakerName, RuntimeException cause) {}

@@ -14,6 +14,8 @@ import dev.reliability.circuitbreaker.CircuitState;
 import dev.reliability.circuitbreaker.CircuitStats;
 import dev.reliability.circuitbreaker.StateTransition;
 import dev.reliability.internal.Listeners;
+import dev.reliability.internal.SharedBudgets;
+import dev.reliability.retry.RetryBudget;
 import dev.reliability.state.StateStore;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
@@ -80,6 +82,7 @@ public final class Registry {
     private final StoreLink link;
 
     private final ConcurrentHashMap<String, Entry> breakers = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, RetryBudget> budgets = new ConcurrentHashMap<>();
     /** A logical clock for idleness: ticks on every lookup, never reads real time. */
     private final AtomicLong ticks = new AtomicLong();
 
@@ -265,6 +268,58 @@ public final class Registry {
                     "maxBreakers (" + maxBreakers + ") reached and no breaker is CLOSED, so none can be evicted");
         }
         detach(breakers.remove(idlest));
+    }
+
+    /**
+     * Returns the retry budget with this name, creating it with the template's settings and the registry's time source
+     * if it does not exist. With a state store, the budget is one token bucket for every JVM on the store: each JVM
+     * flushes its deposits and retries once per sync interval and adopts the cluster's balance (see {@link
+     * RetryBudget}). Without one, it is a budget local to this registry.
+     *
+     * <pre>{@code
+     * RetryBudget budget = registry.retryBudget("inventory", RetryBudget.ofDefaults());
+     * RetryPolicy policy = RetryPolicy.builder().budget(budget).build();
+     * }</pre>
+     *
+     * @param name the budget's name
+     * @param template the settings: retry ratio, minimum retries per second, maximum tokens
+     * @return the budget
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code name} is blank, or too long for a key with a state store
+     * @throws IllegalStateException if the budget exists with different settings
+     */
+    public RetryBudget retryBudget(String name, RetryBudget template) {
+        checkName(name, "name");
+        checkNotNull(template, "template");
+        if (link != null) {
+            int max = StateStore.MAX_KEY_LENGTH - BudgetFlush.KEY_PREFIX.length();
+            checkArgument(
+                    name.length() <= max,
+                    "name must be at most %s characters with a state store, was %s",
+                    max,
+                    name.length());
+        }
+        RetryBudget budget = budgets.computeIfAbsent(
+                name,
+                n -> link == null
+                        ? RetryBudget.builder()
+                                .retryRatio(template.retryRatio())
+                                .minRetriesPerSecond(template.minRetriesPerSecond())
+                                .maxTokens(template.maxTokens())
+                                .timeSource(timeSource)
+                                .build()
+                        : (RetryBudget) SharedBudgets.create(
+                                template, timeSource, new BudgetFlush(link, n, template), syncInterval.toNanos()));
+        boolean same = budget.retryRatio() == template.retryRatio()
+                && budget.minRetriesPerSecond() == template.minRetriesPerSecond()
+                && budget.maxTokens() == template.maxTokens();
+        if (!same) {
+            throw new IllegalStateException("retry budget '" + name + "' already exists with retryRatio="
+                    + budget.retryRatio() + ", minRetriesPerSecond=" + budget.minRetriesPerSecond() + ", maxTokens="
+                    + budget.maxTokens() + "; requested " + template.retryRatio() + ", "
+                    + template.minRetriesPerSecond() + ", " + template.maxTokens());
+        }
+        return budget;
     }
 
     /**
