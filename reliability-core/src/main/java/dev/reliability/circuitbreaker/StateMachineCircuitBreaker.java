@@ -744,6 +744,11 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         }
 
         @Override
+        public void publish(Object from, Object to) {
+            StateMachineCircuitBreaker.this.publish(((Phase) from).state, ((Phase) to).state);
+        }
+
+        @Override
         public void raiseFailures(Object token, int failures) {
             Phase p = (Phase) token;
             if (p.state == CircuitState.CLOSED

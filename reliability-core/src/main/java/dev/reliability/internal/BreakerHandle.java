@@ -23,6 +23,9 @@ public interface BreakerHandle {
      */
     Object install(Object expected, BreakerSnapshot next, boolean publish);
 
+    /** Publishes the change from one phase to another to the breaker's listeners, if their states differ. */
+    void publish(Object from, Object to);
+
     /**
      * Raises the consecutive failures of a closed phase to {@code failures}, opening the breaker when that reaches the
      * threshold. No effect on another phase or a higher count.

@@ -55,6 +55,11 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
     private volatile BreakerRecord known;
     private volatile long nextSyncNanos;
     private volatile long probesDeniedUntilNanos;
+    // Guarded by lock: what to tell the breaker once the lock is released, so no listener runs under it.
+    private Object publishFrom;
+    private Object publishTo;
+    private Object raisePhase;
+    private int raiseTo;
 
     StoreSync(StoreLink link, String name) {
         this.link = link;
@@ -152,12 +157,41 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
     private void adopt(BreakerRecord r) {
         for (int i = 0; i < MAX_ATTEMPTS; i++) {
             Object current = handle.current();
-            if (handle.install(current, toLocal(r), true) != null) {
+            Object installed = handle.install(current, toLocal(r), false);
+            if (installed != null) {
+                if (publishFrom == null) {
+                    publishFrom = current;
+                }
+                publishTo = installed;
                 break;
             }
         }
         syncedGeneration = r.generation();
         known = r;
+    }
+
+    /** Raises a closed phase's failures after the lock is released: opening runs the breaker's listeners. */
+    private void raiseLater(Object phase, int failures) {
+        raisePhase = phase;
+        raiseTo = failures;
+    }
+
+    /** Releases the lock, then publishes adopted changes and applies raised counts, outside it. */
+    private void release() {
+        Object from = publishFrom;
+        Object to = publishTo;
+        Object raise = raisePhase;
+        int count = raiseTo;
+        publishFrom = null;
+        publishTo = null;
+        raisePhase = null;
+        lock.unlock();
+        if (from != null) {
+            handle.publish(from, to);
+        }
+        if (raise != null) {
+            handle.raiseFailures(raise, count);
+        }
     }
 
     // ---------------------------------------------------------------- BreakerSync
@@ -180,7 +214,7 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
         } catch (StoreLink.Unavailable down) {
             dirty = true;
         } finally {
-            lock.unlock();
+            release();
         }
         nextSyncNanos = link.time.nanoTime() + link.syncNanos;
     }
@@ -203,7 +237,7 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
         } catch (StoreLink.Unavailable down) {
             dirty = true;
         } finally {
-            lock.unlock();
+            release();
         }
     }
 
@@ -303,12 +337,12 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
                 }
                 int count = Math.max(failures, (r == null ? 0 : r.failures()) + 1);
                 if (count >= handle.failureThreshold()) {
-                    handle.raiseFailures(phase, count); // opens, and the transition writes OPEN
+                    raiseLater(phase, count); // opens, and the transition writes OPEN
                     return;
                 }
                 BreakerRecord next = (r == null ? initialRecord() : r).withFailures(count, link.node);
                 if (cas(c, next)) {
-                    handle.raiseFailures(phase, count);
+                    raiseLater(phase, count);
                     return;
                 }
             }
@@ -316,7 +350,7 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
         } catch (StoreLink.Unavailable down) {
             dirty = true;
         } finally {
-            lock.unlock();
+            release();
         }
     }
 
@@ -344,7 +378,7 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
         } catch (StoreLink.Unavailable down) {
             dirty = true;
         } finally {
-            lock.unlock();
+            release();
         }
     }
 
@@ -372,7 +406,7 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
         } catch (StoreLink.Unavailable down) {
             return true;
         } finally {
-            lock.unlock();
+            release();
         }
     }
 
@@ -454,7 +488,7 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
         } catch (StoreLink.Unavailable down) {
             dirty = true;
         } finally {
-            lock.unlock();
+            release();
         }
     }
 
@@ -480,7 +514,7 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
         } catch (StoreLink.Unavailable down) {
             return false;
         } finally {
-            lock.unlock();
+            release();
         }
     }
 
@@ -517,7 +551,7 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
             return;
         }
         if (r.failures() > s.failures()) {
-            handle.raiseFailures(current, r.failures());
+            raiseLater(current, r.failures());
         } else if (r.failures() == 0 && s.failures() > 0) {
             handle.install(current, toLocal(r), false); // a success elsewhere ended the run of failures
         }
@@ -577,7 +611,7 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
         try {
             return dirty;
         } finally {
-            lock.unlock();
+            release();
         }
     }
 }

@@ -373,6 +373,36 @@ class PersistentBreakerTest {
         }
     }
 
+    @Test
+    void listenersOfAnAdoptedTransitionRunOutsideTheSyncLock() throws InterruptedException {
+        CircuitBreaker a = node(backing).circuitBreaker("payments", config);
+        CircuitBreaker[] b = new CircuitBreaker[1];
+        List<Boolean> finished = new CopyOnWriteArrayList<>();
+        b[0] = node(backing, SharingPolicy.ANY_NODE, new CircuitBreakerListener() {
+                    @Override
+                    public void onStateTransition(StateTransition t) {
+                        if (t.to() == CircuitState.OPEN) {
+                            // Another thread that needs b's persistence: it would wait forever under the lock.
+                            Thread other = new Thread(() -> b[0].forceOpen());
+                            other.start();
+                            try {
+                                other.join(10_000);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            finished.add(!other.isAlive());
+                        }
+                    }
+                })
+                .circuitBreaker("payments", config);
+        fail(a, 3);
+        time.advance(Duration.ofSeconds(1));
+
+        assertThat(b[0].state()).isEqualTo(CircuitState.FORCED_OPEN);
+
+        assertThat(finished).containsExactly(true);
+    }
+
     // ---------------------------------------------------------------- admin
 
     @Test
