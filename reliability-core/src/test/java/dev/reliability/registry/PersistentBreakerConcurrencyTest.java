@@ -1,0 +1,84 @@
+package dev.reliability.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.reliability.circuitbreaker.CircuitBreaker;
+import dev.reliability.circuitbreaker.CircuitBreakerConfig;
+import dev.reliability.circuitbreaker.CircuitState;
+import dev.reliability.state.SimpleStateStore;
+import dev.reliability.state.StateStore;
+import dev.reliability.testing.ManualTimeSource;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/** Real threads on two registries (two JVMs) sharing one store race for the half-open trial permit. */
+@Tag("concurrency")
+class PersistentBreakerConcurrencyTest {
+    private final ManualTimeSource time = new ManualTimeSource();
+    private final StateStore store = new SimpleStateStore(time);
+    private final CircuitBreakerConfig config = CircuitBreakerConfig.builder()
+            .failureThreshold(1)
+            .openDuration(Duration.ofSeconds(10))
+            .maxWaitInHalfOpen(Duration.ofHours(1))
+            .build();
+
+    private Registry node() {
+        return Registry.builder()
+                .timeSource(time)
+                .stateStore(store)
+                .syncInterval(Duration.ofSeconds(1))
+                .build();
+    }
+
+    @Test
+    void exactlyOneTrialRunsAcrossNodesUnderContention() {
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            Registry a = node();
+            Registry b = node();
+            for (int round = 0; round < 50; round++) {
+                String name = "payments-" + round;
+                CircuitBreaker onA = a.circuitBreaker(name, config);
+                CircuitBreaker onB = b.circuitBreaker(name, config);
+                onA.tryAcquirePermission();
+                onA.onError(0, new IOException("down"));
+                time.advance(Duration.ofSeconds(1));
+                assertThat(onB.state()).isEqualTo(CircuitState.OPEN);
+                time.advance(Duration.ofSeconds(9));
+
+                AtomicInteger trials = new AtomicInteger();
+                CountDownLatch start = new CountDownLatch(1);
+                List<Thread> threads = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    CircuitBreaker breaker = t % 2 == 0 ? onA : onB;
+                    Thread thread = new Thread(() -> {
+                        try {
+                            start.await();
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        for (int i = 0; i < 20; i++) {
+                            if (breaker.tryAcquirePermission()) {
+                                trials.incrementAndGet();
+                            }
+                        }
+                    });
+                    thread.start();
+                    threads.add(thread);
+                }
+                start.countDown();
+                for (Thread thread : threads) {
+                    thread.join();
+                }
+
+                assertThat(trials).as("trials in round %s", round).hasValue(1);
+            }
+        });
+    }
+}
