@@ -170,7 +170,8 @@ public final class Registry {
      * @param name the breaker's name
      * @return the breaker
      * @throws NullPointerException if {@code name} is null
-     * @throws IllegalArgumentException if {@code name} is blank
+     * @throws IllegalArgumentException if {@code name} is blank, or with a state store is longer than 235 characters
+     *     or holds a NUL or an unpaired surrogate
      * @throws IllegalStateException if the breaker exists with a different config, or the bound is reached and no
      *     breaker can be evicted
      */
@@ -185,7 +186,8 @@ public final class Registry {
      * @param config the config the breaker must have
      * @return the breaker
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code name} is blank
+     * @throws IllegalArgumentException if {@code name} is blank, or with a state store is longer than 235 characters
+     *     or holds a NUL or an unpaired surrogate
      * @throws IllegalStateException if the breaker exists with a different config (the message names both), or the
      *     bound is reached and every breaker is in a state other than CLOSED
      */
@@ -199,6 +201,7 @@ public final class Registry {
                     "name must be at most %s characters with a state store, was %s",
                     max,
                     name.length());
+            StateStore.checkKey(name, "name"); // a store key holds no NUL and no unpaired surrogate
         }
         Entry entry = breakers.get(name);
         if (entry == null) {
@@ -285,7 +288,8 @@ public final class Registry {
      * @param template the settings: retry ratio, minimum retries per second, maximum tokens
      * @return the budget
      * @throws NullPointerException if an argument is null
-     * @throws IllegalArgumentException if {@code name} is blank, or too long for a key with a state store
+     * @throws IllegalArgumentException if {@code name} is blank, or with a state store is longer than 236 characters
+     *     or holds a NUL or an unpaired surrogate
      * @throws IllegalStateException if the budget exists with different settings
      */
     public RetryBudget retryBudget(String name, RetryBudget template) {
@@ -298,6 +302,7 @@ public final class Registry {
                     "name must be at most %s characters with a state store, was %s",
                     max,
                     name.length());
+            StateStore.checkKey(name, "name");
         }
         RetryBudget budget = budgets.computeIfAbsent(
                 name,

@@ -540,6 +540,9 @@ class PersistentBreakerTest {
         assertThatThrownBy(() -> node(backing).circuitBreaker("x".repeat(236)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("name must be at most 235 characters with a state store, was 236");
+        assertThatThrownBy(() -> node(backing).circuitBreaker("a\u0000b"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("name must not contain a NUL character, found at index 1");
         Registry registry = node(backing, SharingPolicy.quorum(3));
         assertThat(registry.stateStore()).contains(backing);
         assertThat(registry.syncInterval()).isEqualTo(Duration.ofSeconds(1));
