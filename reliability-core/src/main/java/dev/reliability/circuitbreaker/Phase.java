@@ -188,15 +188,18 @@ final class Phase {
         }
     }
 
-    /** Gives back a trial permit without an outcome; no effect if none is outstanding or the phase is sealed. */
-    void releasePermit() {
+    /**
+     * Gives back a trial permit without an outcome; no effect if none is outstanding or the phase is sealed. Returns
+     * whether a permit was given back.
+     */
+    boolean releasePermit() {
         for (; ; ) {
             long current = halfOpen;
             if ((current & SEALED) != 0 || (current & PERMITS) == 0) {
-                return;
+                return false;
             }
             if (HALF_OPEN.compareAndSet(this, current, current - 1)) {
-                return;
+                return true;
             }
         }
     }

@@ -272,6 +272,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     if (transition(p, next)) {
                         return next;
                     }
+                    if (sync != null) {
+                        sync.probeReleased(p); // another thread moved first: give back the claimed trial
+                    }
                     p = phase;
                     continue;
                 }
@@ -308,6 +311,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                             Phase next = halfOpen(p, now, true);
                             if (PHASE.compareAndSet(this, p, next)) {
                                 return next; // holding the first permit of the new generation
+                            }
+                            if (sync != null) {
+                                sync.probeReleased(p);
                             }
                             p = phase;
                             continue;
@@ -359,8 +365,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     private void release(Phase p) {
         released.increment();
-        if (p.state == CircuitState.HALF_OPEN) {
-            p.releasePermit();
+        if (p.state == CircuitState.HALF_OPEN && p.releasePermit() && sync != null) {
+            sync.probeReleased(p);
         }
     }
 

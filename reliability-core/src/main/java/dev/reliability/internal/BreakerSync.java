@@ -27,6 +27,9 @@ public interface BreakerSync {
      */
     boolean tryClaimProbe(Object phase);
 
+    /** A claimed trial permit was given back without an outcome (released, or not used after all). */
+    void probeReleased(Object phase);
+
     /** A half-open trial succeeded without closing the breaker locally. */
     void trialSucceeded(Object phase);
 

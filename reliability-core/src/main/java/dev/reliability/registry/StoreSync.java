@@ -456,6 +456,34 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
     }
 
     @Override
+    public void probeReleased(Object phase) {
+        if (!adopts()) {
+            return;
+        }
+        lock.lock();
+        try {
+            for (int i = 0; i < MAX_ATTEMPTS; i++) {
+                Current c = read();
+                BreakerRecord r = c.record;
+                if (r == null
+                        || !r.state().equals(BreakerSnapshot.HALF_OPEN)
+                        || r.generation() != syncedGeneration
+                        || r.probes() <= r.successes()) {
+                    return; // nothing of ours to give back
+                }
+                if (cas(c, r.withProbes(r.probes() - 1, r.successes(), r.sinceMs(), link.node))) {
+                    probesDeniedUntilNanos = 0L;
+                    return;
+                }
+            }
+        } catch (StoreLink.Unavailable down) {
+            dirty = true;
+        } finally {
+            release();
+        }
+    }
+
+    @Override
     public void trialSucceeded(Object phase) {
         if (!adopts()) {
             return;

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class PersistentBreakerConcurrencyTest {
     private final ManualTimeSource time = new ManualTimeSource();
     private final StateStore store = new SimpleStateStore(time);
-    private final CircuitBreakerConfig config = CircuitBreakerConfig.builder()
+    private static final CircuitBreakerConfig ONE_TRIAL = CircuitBreakerConfig.builder()
             .failureThreshold(1)
             .openDuration(Duration.ofSeconds(10))
             .maxWaitInHalfOpen(Duration.ofHours(1))
@@ -39,6 +39,15 @@ class PersistentBreakerConcurrencyTest {
 
     @Test
     void exactlyOneTrialRunsAcrossNodesUnderContention() {
+        race(ONE_TRIAL, 1);
+    }
+
+    @Test
+    void exactlyHalfOpenPermitsTrialsRunAcrossNodesUnderContention() {
+        race(ONE_TRIAL.toBuilder().halfOpenPermits(2).successThreshold(2).build(), 2);
+    }
+
+    private void race(CircuitBreakerConfig config, int expectedTrials) {
         assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
             Registry a = node();
             Registry b = node();
@@ -77,7 +86,7 @@ class PersistentBreakerConcurrencyTest {
                     thread.join();
                 }
 
-                assertThat(trials).as("trials in round %s", round).hasValue(1);
+                assertThat(trials).as("trials in round %s", round).hasValue(expectedTrials);
             }
         });
     }

@@ -264,6 +264,24 @@ class PersistentBreakerTest {
     }
 
     @Test
+    void aReleasedTrialPermitCanBeClaimedByAnotherNode() {
+        CircuitBreaker a = node(backing).circuitBreaker("payments", config);
+        CircuitBreaker b = node(backing).circuitBreaker("payments", config);
+        fail(a, 3);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        time.advance(Duration.ofSeconds(29));
+        assertThat(a.tryAcquirePermission()).isTrue();
+        assertThat(b.tryAcquirePermission()).isFalse();
+
+        a.releasePermission(); // the call was never made
+        time.advance(Duration.ofSeconds(1));
+
+        assertThat(b.tryAcquirePermission()).isTrue();
+        assertThat(a.tryAcquirePermission()).isFalse();
+    }
+
+    @Test
     void aTrialLostWithItsNodeIsReclaimedAfterMaxWaitInHalfOpen() {
         CircuitBreakerConfig waiting =
                 config.toBuilder().maxWaitInHalfOpen(Duration.ofSeconds(10)).build();
