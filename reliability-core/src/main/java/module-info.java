@@ -5,4 +5,6 @@ module dev.reliability.core {
     exports dev.reliability;
     exports dev.reliability.backoff;
     exports dev.reliability.retry;
+    exports dev.reliability.circuitbreaker;
+    exports dev.reliability.registry;
 }

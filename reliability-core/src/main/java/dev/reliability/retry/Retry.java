@@ -169,9 +169,8 @@ public final class Retry {
 
     /** Deposits into the budget and reads the clock only if a deadline needs it. */
     private long startCall() {
-        RetryBudget budget = policy.budgetOrNull();
-        if (budget != null) {
-            budget.recordCall();
+        if (policy.hasBudget()) {
+            policy.budgetOrNull().recordCall();
         }
         return policy.maxDurationNanos() != 0 ? timeSource.nanoTime() : 0L;
     }
@@ -231,8 +230,7 @@ public final class Retry {
             publish(Event.EXHAUSTED, attempt, Duration.ZERO, failure, result);
             return null;
         }
-        RetryBudget budget = policy.budgetOrNull();
-        if (budget != null && !budget.tryAcquireRetry()) {
+        if (policy.hasBudget() && !policy.budgetOrNull().tryAcquireRetry()) {
             publish(Event.EXHAUSTED, attempt, Duration.ZERO, failure, result);
             return null;
         }

@@ -67,7 +67,10 @@ public final class RetryPolicy {
     private final Function<Throwable, Optional<Duration>> delayFrom;
     private final RetryBudget budget;
     private final List<RetryListener> listeners;
-    // Derived once, so the hot path tests a field instead of a collection.
+    // Derived once, so the hot path tests plain fields. hasBudget also keeps the hot path from calling a method whose
+    // signature names RetryBudget: C2 will not inline such a call while that class is unloaded, as it is without a
+    // budget.
+    private final boolean hasBudget;
     private final long maxDurationNanos;
     private final RetryListener[] listenerArray;
 
@@ -82,6 +85,7 @@ public final class RetryPolicy {
         this.delayFrom = builder.delayFrom;
         this.budget = builder.budget;
         this.listeners = List.copyOf(builder.listeners);
+        this.hasBudget = budget != null;
         this.maxDurationNanos = maxDuration == null ? 0 : maxDuration.toNanos();
         this.listenerArray = listeners.toArray(new RetryListener[0]);
     }
@@ -204,6 +208,10 @@ public final class RetryPolicy {
 
     RetryListener[] listenerArray() {
         return listenerArray;
+    }
+
+    boolean hasBudget() {
+        return hasBudget;
     }
 
     RetryBudget budgetOrNull() {

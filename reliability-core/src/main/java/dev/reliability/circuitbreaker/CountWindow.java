@@ -1,0 +1,69 @@
+package dev.reliability.circuitbreaker;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The last {@code size} calls, in a ring of slots claimed with one atomic increment.
+ *
+ * <p>A recording adds its outcome to the counters <em>before</em> swapping it into its slot, and subtracts the outcome
+ * it evicted after. An outcome can therefore be subtracted only after it was added, so no counter is ever negative;
+ * the counters may briefly over-count by the recordings in flight, which readers clamp to the window size.
+ */
+final class CountWindow extends SlidingWindow {
+    private static final int PRESENT = 4; // a slot holding an outcome; 0 marks an empty slot
+
+    private final int size;
+    private final AtomicIntegerArray slots;
+    private final AtomicLong cursor = new AtomicLong();
+    private final AtomicInteger calls = new AtomicInteger();
+    private final AtomicInteger failures = new AtomicInteger();
+    private final AtomicInteger slow = new AtomicInteger();
+
+    CountWindow(int size) {
+        this.size = size;
+        this.slots = new AtomicIntegerArray(size);
+    }
+
+    @Override
+    void record(long nowNanos, int outcome) {
+        int value = PRESENT | outcome;
+        add(value, 1);
+        int index = (int) (cursor.getAndIncrement() % size);
+        int evicted = slots.getAndSet(index, value);
+        if (evicted != 0) {
+            add(evicted, -1);
+        }
+    }
+
+    private void add(int value, int delta) {
+        calls.addAndGet(delta);
+        if ((value & FAILURE) != 0) {
+            failures.addAndGet(delta);
+        }
+        if ((value & SLOW) != 0) {
+            slow.addAndGet(delta);
+        }
+    }
+
+    @Override
+    long calls(long nowNanos) {
+        return Math.min(size, calls.get());
+    }
+
+    @Override
+    long failures(long nowNanos) {
+        return Math.min(size, failures.get());
+    }
+
+    @Override
+    long slowCalls(long nowNanos) {
+        return Math.min(size, slow.get());
+    }
+
+    @Override
+    boolean needsTime() {
+        return false;
+    }
+}

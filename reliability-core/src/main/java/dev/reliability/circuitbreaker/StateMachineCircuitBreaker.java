@@ -1,0 +1,617 @@
+package dev.reliability.circuitbreaker;
+
+import static dev.reliability.internal.Preconditions.checkName;
+import static dev.reliability.internal.Preconditions.checkNotNull;
+
+import dev.reliability.CheckedRunnable;
+import dev.reliability.CheckedSupplier;
+import dev.reliability.TimeSource;
+import dev.reliability.internal.Exceptions;
+import dev.reliability.internal.Listeners;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The lock-free circuit breaker. Its state is one {@link Phase} per generation, replaced by compare-and-set; each
+ * transition is committed by exactly one thread, which then publishes it. A decision that must change the state (the
+ * failure that reaches the threshold, the half-open success that closes, the half-open failure that reopens) first
+ * seals its phase in the same atomic step that counts it; any thread that meets a sealed phase helps commit the
+ * transition. The operations are therefore linearizable, which the Lincheck tests check.
+ *
+ * <p>Hot paths. Closed, consecutive-failure mode: a permit is two reads of the phase (the reference and its failure
+ * count); a success adds a striped {@link LongAdder} increment, and a clock read for the last-success time only on a
+ * sample of calls (see {@link ClockSampler}). The failure count is written only when it is not zero, so successes on
+ * different cores share its cache line. Open: a rejection is a phase read, a striped increment and a sampled clock
+ * read. Nothing on these paths allocates or locks. {@code execute} reads the clock around the call only when slow
+ * calls are tracked or listeners need durations.
+ *
+ * <p>Everything a state store needs to snapshot and restore the breaker lives in the current phase: state,
+ * generation, when it began, the open duration, the number of consecutive reopens, the consecutive failures and the
+ * half-open progress.
+ */
+final class StateMachineCircuitBreaker implements CircuitBreaker {
+    private static final VarHandle PHASE;
+
+    static {
+        try {
+            PHASE = MethodHandles.lookup().findVarHandle(StateMachineCircuitBreaker.class, "phase", Phase.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The most successes between clock reads for the last-success time. */
+    static final int SUCCESS_MAX_MASK = 1023;
+
+    private final String name;
+    private final CircuitBreakerConfig config;
+    private final TimeSource time;
+    private final CircuitBreakerListener[] listeners;
+
+    private final int failureThreshold;
+    private final int successThreshold;
+    private final int halfOpenPermits;
+    private final long baseOpenNanos;
+    private final long maxOpenNanos;
+    private final double openMultiplier;
+    private final long maxWaitInHalfOpenNanos;
+    private final long slowNanos;
+    private final boolean windowMode;
+    private final int minimumCalls;
+    private final boolean timeWindow;
+    /** Whether execute must measure durations: for slow calls or for listeners. */
+    private final boolean timed;
+
+    private volatile Phase phase;
+
+    // Totals: striped, so threads on different cores do not write one cache line.
+    private final LongAdder successes = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final LongAdder released = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    /** Samples the clock on successes; its last sample is the last-success time. */
+    private final ClockSampler successClock = new ClockSampler(SUCCESS_MAX_MASK);
+    /** The success total at the last failure; consecutive successes are derived from it. */
+    private volatile long successesAtLastFailure;
+
+    private volatile long lastFailureNanos;
+    private volatile boolean hasFailure;
+
+    StateMachineCircuitBreaker(
+            String name,
+            CircuitBreakerConfig config,
+            TimeSource time,
+            List<? extends CircuitBreakerListener> listeners) {
+        this.name = checkName(name, "name");
+        this.config = checkNotNull(config, "config");
+        this.time = checkNotNull(time, "timeSource");
+        checkNotNull(listeners, "listeners");
+        this.listeners = listeners.toArray(new CircuitBreakerListener[0]);
+        for (CircuitBreakerListener listener : this.listeners) {
+            checkNotNull(listener, "listener");
+        }
+        this.failureThreshold = config.failureThreshold();
+        this.successThreshold = config.successThreshold();
+        this.halfOpenPermits = config.halfOpenPermits();
+        this.baseOpenNanos = config.openDuration().toNanos();
+        this.maxOpenNanos = config.maxOpenDuration().toNanos();
+        this.openMultiplier = config.openDurationMultiplier();
+        this.maxWaitInHalfOpenNanos = config.maxWaitInHalfOpen().toNanos();
+        this.slowNanos = config.slowCallDuration().toNanos();
+        this.windowMode = config.hasWindow();
+        this.timeWindow = windowMode && config.countWindowSize() == 0;
+        this.minimumCalls = config.countWindowSize() > 0
+                ? Math.min(config.minimumCalls(), config.countWindowSize())
+                : config.minimumCalls();
+        this.timed = slowNanos > 0 || this.listeners.length > 0;
+        long now = time.nanoTime();
+        this.phase = new Phase(CircuitState.CLOSED, 0L, now, baseOpenNanos, 0, newWindow(now), 0);
+    }
+
+    private SlidingWindow newWindow(long nowNanos) {
+        return windowMode ? SlidingWindow.create(config, nowNanos) : null;
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public CircuitBreakerConfig config() {
+        return config;
+    }
+
+    @Override
+    public CircuitState state() {
+        return refreshed().state;
+    }
+
+    /**
+     * The current phase, after moving an open breaker whose open duration has passed to half-open, without taking a
+     * permit. This is how a scheduler the user supplies can drive the move: by polling {@link #state()}. Reads the
+     * clock only when the breaker is open.
+     */
+    private Phase refreshed() {
+        Phase p = current();
+        if (p.state == CircuitState.OPEN) {
+            long now = time.nanoTime();
+            if (now - p.enteredNanos >= p.openNanos) {
+                transition(p, halfOpen(p, now, false));
+                return current();
+            }
+        }
+        return p;
+    }
+
+    /** The current phase, for tests and, later, persistence. */
+    Phase phase() {
+        return current();
+    }
+
+    /** The current phase, after committing any transition that a sealed phase has already decided. */
+    private Phase current() {
+        for (; ; ) {
+            Phase p = phase;
+            if (!finishSealed(p)) {
+                return p;
+            }
+        }
+    }
+
+    /**
+     * Commits the transition a sealed phase has decided, helping the thread that sealed it; whichever thread's
+     * compare-and-set wins publishes the event. Returns false if {@code p} is not sealed.
+     *
+     * <p>Sealing makes a decision and its effect on other threads one atomic step: once the count of a closed phase
+     * is tripped, or a half-open phase is sealed to close or reopen, no permit or outcome of that phase changes
+     * anything, and every thread that looks treats the phase as already replaced. Lincheck found the race this
+     * closes: a success clearing the count between a failure's decision to open and the transition.
+     */
+    private boolean finishSealed(Phase p) {
+        if (p.state == CircuitState.CLOSED) {
+            if (!p.tripped()) {
+                return false;
+            }
+            open(p, time.nanoTime(), baseOpenNanos, 0, failureThreshold);
+            return true;
+        }
+        if (p.state == CircuitState.HALF_OPEN) {
+            int sealed = p.sealedAs();
+            if (sealed == Phase.CLOSE) {
+                long now = time.nanoTime();
+                transition(
+                        p, new Phase(CircuitState.CLOSED, p.generation + 1, now, baseOpenNanos, 0, newWindow(now), 0));
+                return true;
+            }
+            if (sealed == Phase.REOPEN) {
+                open(p, time.nanoTime(), grow(p.openNanos), p.reopens + 1, Math.max(0, p.consecutiveFailures) + 1);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- permits
+
+    @Override
+    public boolean tryAcquirePermission() {
+        Phase p = phase;
+        return (p.permitsAll && !p.tripped()) || acquireSlow(p, false) != null;
+    }
+
+    /**
+     * Acquires a permit in a state that does not permit every call. Returns the phase that issued the permit, or null
+     * (or throws, when {@code throwing}) on rejection.
+     */
+    private Phase acquireSlow(Phase p, boolean throwing) {
+        for (; ; ) {
+            if (finishSealed(p)) {
+                p = phase;
+                continue;
+            }
+            switch (p.state) {
+                case CLOSED:
+                case DISABLED:
+                    return p;
+                case FORCED_OPEN:
+                    return reject(p, Long.MAX_VALUE, throwing);
+                case OPEN: {
+                    ClockSampler sampler = p.sampler;
+                    long now = sampler.shouldSample() ? sampler.sample(time) : sampler.lastNanos();
+                    long elapsed = now - p.enteredNanos;
+                    if (elapsed < p.openNanos) {
+                        return reject(p, p.openNanos - elapsed, throwing);
+                    }
+                    // The new phase is published holding this caller's trial permit, so moving to half-open and
+                    // taking the first permit are one atomic step.
+                    Phase next = halfOpen(p, now, true);
+                    if (transition(p, next)) {
+                        return next;
+                    }
+                    p = phase;
+                    continue;
+                }
+                case HALF_OPEN: {
+                    if (p.permitsInFlight() < halfOpenPermits) {
+                        long now = time.nanoTime();
+                        if (p.tryTakePermit(halfOpenPermits)) {
+                            p.markAcquired(now);
+                            return p;
+                        }
+                    }
+                    if (p.sealedAs() != Phase.NOT_COUNTED) {
+                        continue; // decided to close or reopen: help commit it, then ask the new phase
+                    }
+                    ClockSampler sampler = p.sampler;
+                    if (sampler.shouldSample()) {
+                        long now = sampler.sample(time);
+                        if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos) {
+                            // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
+                            // half-open generation. Same state, so no event; the stuck calls' outcomes are ignored.
+                            Phase next = halfOpen(p, now, true);
+                            if (PHASE.compareAndSet(this, p, next)) {
+                                return next; // holding the first permit of the new generation
+                            }
+                            p = phase;
+                            continue;
+                        }
+                    }
+                    return reject(p, 0L, throwing);
+                }
+                default:
+                    throw new AssertionError(p.state);
+            }
+        }
+    }
+
+    /** A new half-open phase; with {@code takePermit}, its first trial permit is taken for the caller creating it. */
+    private static Phase halfOpen(Phase from, long now, boolean takePermit) {
+        Phase next = new Phase(
+                CircuitState.HALF_OPEN,
+                from.generation + 1,
+                now,
+                from.openNanos,
+                from.reopens,
+                from.window,
+                Math.max(0, from.consecutiveFailures));
+        if (takePermit) {
+            next.takeFirstPermit();
+        }
+        return next;
+    }
+
+    private Phase reject(Phase p, long retryAfterNanos, boolean throwing) {
+        rejected.increment();
+        for (CircuitBreakerListener listener : listeners) {
+            try {
+                listener.onCallNotPermitted(name, p.state);
+            } catch (Throwable t) {
+                Listeners.listenerFailed("onCallNotPermitted", name, t);
+            }
+        }
+        if (throwing) {
+            throw new CallNotPermittedException(name, p.state, retryAfterNanos);
+        }
+        return null;
+    }
+
+    @Override
+    public void releasePermission() {
+        release(phase);
+    }
+
+    private void release(Phase p) {
+        released.increment();
+        if (p.state == CircuitState.HALF_OPEN) {
+            p.releasePermit();
+        }
+    }
+
+    // ---------------------------------------------------------------- outcomes
+
+    @Override
+    public void onSuccess(long durationNanos) {
+        recordSuccess(phase, durationNanos);
+    }
+
+    @Override
+    public void onError(long durationNanos, Throwable error) {
+        checkNotNull(error, "error");
+        recordError(phase, durationNanos, error);
+    }
+
+    @Override
+    public void onResult(long durationNanos, Object result) {
+        recordResult(phase, durationNanos, result);
+    }
+
+    private void recordResult(Phase p, long durationNanos, Object result) {
+        if (config.recordResult().test(result)) {
+            recordFailure(p, durationNanos, null);
+        } else {
+            recordSuccess(p, durationNanos);
+        }
+    }
+
+    private void recordError(Phase p, long durationNanos, Throwable error) {
+        if (config.isIgnored(error)) {
+            release(p);
+        } else if (config.recordOn().test(error)) {
+            recordFailure(p, durationNanos, error);
+        } else {
+            recordSuccess(p, durationNanos);
+        }
+    }
+
+    private void recordSuccess(Phase p, long durationNanos) {
+        successes.increment();
+        ClockSampler stamp = successClock;
+        if (stamp.shouldSample()) {
+            stamp.sample(time);
+        }
+        if (p.permitsAll) {
+            p.clearFailures();
+            if (p.window != null) {
+                recordInWindow(p, slowNanos > 0 && durationNanos >= slowNanos ? SlidingWindow.SLOW : 0);
+            }
+        } else if (p.state == CircuitState.HALF_OPEN) {
+            int result = p.completeTrial(true, successThreshold);
+            if (result != Phase.NOT_COUNTED) {
+                p.clearFailures();
+            }
+            if (result == Phase.CLOSE) {
+                finishSealed(p);
+            }
+        }
+        for (CircuitBreakerListener listener : listeners) {
+            try {
+                listener.onSuccess(name, durationNanos);
+            } catch (Throwable t) {
+                Listeners.listenerFailed("onSuccess", name, t);
+            }
+        }
+    }
+
+    private void recordFailure(Phase p, long durationNanos, Throwable error) {
+        failures.increment();
+        lastFailureNanos = time.nanoTime();
+        hasFailure = true;
+        successesAtLastFailure = successes.sum();
+        if (p.permitsAll) {
+            if (p.window != null) {
+                p.addFailure(Integer.MAX_VALUE); // for the stats; the window decides
+                int outcome =
+                        SlidingWindow.FAILURE | (slowNanos > 0 && durationNanos >= slowNanos ? SlidingWindow.SLOW : 0);
+                recordInWindow(p, outcome);
+            } else if (p.state == CircuitState.CLOSED) {
+                if (p.addFailure(failureThreshold) == Phase.TRIPPED) {
+                    finishSealed(p);
+                }
+            } else {
+                p.addFailure(Integer.MAX_VALUE); // DISABLED counts but never opens
+            }
+        } else if (p.state == CircuitState.HALF_OPEN && p.completeTrial(false, successThreshold) == Phase.REOPEN) {
+            finishSealed(p);
+        }
+        for (CircuitBreakerListener listener : listeners) {
+            try {
+                listener.onError(name, durationNanos, error);
+            } catch (Throwable t) {
+                Listeners.listenerFailed("onError", name, t);
+            }
+        }
+    }
+
+    private void recordInWindow(Phase p, int outcome) {
+        SlidingWindow window = p.window;
+        long now = timeWindow ? time.nanoTime() : 0L;
+        window.record(now, outcome);
+        if (p.state != CircuitState.CLOSED) {
+            return; // DISABLED records for the stats but never opens
+        }
+        long calls = window.calls(now);
+        if (calls < minimumCalls) {
+            return;
+        }
+        boolean tripped = SlidingWindow.rate(window.failures(now), calls, minimumCalls) >= config.failureRateThreshold()
+                || (slowNanos > 0
+                        && SlidingWindow.rate(window.slowCalls(now), calls, minimumCalls)
+                                >= config.slowCallRateThreshold());
+        if (tripped && p == phase) {
+            open(p, timeWindow ? now : time.nanoTime(), baseOpenNanos, 0, Math.max(0, p.consecutiveFailures));
+        }
+    }
+
+    private long grow(long openNanos) {
+        if (openMultiplier <= 1.0) {
+            return openNanos;
+        }
+        double next = openNanos * openMultiplier;
+        return next >= maxOpenNanos ? maxOpenNanos : (long) next;
+    }
+
+    private void open(Phase from, long now, long openNanos, int reopens, int consecutiveFailures) {
+        transition(
+                from,
+                new Phase(
+                        CircuitState.OPEN,
+                        from.generation + 1,
+                        now,
+                        openNanos,
+                        reopens,
+                        from.window,
+                        consecutiveFailures));
+    }
+
+    // ---------------------------------------------------------------- transitions
+
+    /** Commits {@code from → to} if {@code from} is still current, and publishes it. Returns whether it committed. */
+    private boolean transition(Phase from, Phase to) {
+        if (!PHASE.compareAndSet(this, from, to)) {
+            return false;
+        }
+        publish(from.state, to.state);
+        return true;
+    }
+
+    private void publish(CircuitState from, CircuitState to) {
+        if (listeners.length == 0 || from == to) {
+            return;
+        }
+        StateTransition event = new StateTransition(name, from, to, time.instant());
+        for (CircuitBreakerListener listener : listeners) {
+            try {
+                listener.onStateTransition(event);
+            } catch (Throwable t) {
+                Listeners.listenerFailed("onStateTransition", name, t);
+            }
+        }
+    }
+
+    /** Moves to a fresh phase of {@code state} unless already there (or {@code evenIfSame}). */
+    private void moveTo(CircuitState state, boolean evenIfSame) {
+        for (; ; ) {
+            Phase p = current();
+            if (p.state == state && !evenIfSame) {
+                return;
+            }
+            long now = time.nanoTime();
+            SlidingWindow window = state.permitsAllCalls() ? newWindow(now) : p.window;
+            int consecutive = state == CircuitState.CLOSED ? 0 : Math.max(0, p.consecutiveFailures);
+            Phase next = new Phase(state, p.generation + 1, now, baseOpenNanos, 0, window, consecutive);
+            if (transition(p, next)) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void forceOpen() {
+        moveTo(CircuitState.FORCED_OPEN, false);
+    }
+
+    @Override
+    public void disable() {
+        moveTo(CircuitState.DISABLED, false);
+    }
+
+    @Override
+    public void transitionToClosed() {
+        moveTo(CircuitState.CLOSED, false);
+    }
+
+    @Override
+    public void reset() {
+        moveTo(CircuitState.CLOSED, true);
+        successes.reset();
+        failures.reset();
+        released.reset();
+        rejected.reset();
+        successesAtLastFailure = 0;
+        successClock.clear();
+        hasFailure = false;
+    }
+
+    // ---------------------------------------------------------------- execute
+
+    @Override
+    public <T, X extends Exception> T execute(CheckedSupplier<T, X> action) throws X {
+        checkNotNull(action, "action");
+        Phase p = phase;
+        if (!p.permitsAll || p.tripped()) {
+            p = acquireSlow(p, true);
+        }
+        long start = timed ? time.nanoTime() : 0L;
+        T result;
+        try {
+            result = action.get();
+        } catch (Throwable failure) {
+            completeExceptionally(p, start, failure);
+            throw Exceptions.rethrow(failure);
+        }
+        try {
+            recordResult(p, elapsedSince(start), result);
+        } catch (RuntimeException | Error predicateFailure) {
+            release(p); // the result predicate threw: never leak the permit
+            throw predicateFailure;
+        }
+        return result;
+    }
+
+    @Override
+    public <X extends Exception> void run(CheckedRunnable<X> action) throws X {
+        checkNotNull(action, "action");
+        Phase p = phase;
+        if (!p.permitsAll || p.tripped()) {
+            p = acquireSlow(p, true);
+        }
+        long start = timed ? time.nanoTime() : 0L;
+        try {
+            action.run();
+        } catch (Throwable failure) {
+            completeExceptionally(p, start, failure);
+            throw Exceptions.rethrow(failure);
+        }
+        recordSuccess(p, elapsedSince(start));
+    }
+
+    private void completeExceptionally(Phase p, long start, Throwable failure) {
+        try {
+            recordError(p, elapsedSince(start), failure);
+        } catch (RuntimeException | Error predicateFailure) {
+            release(p); // the recordOn predicate threw: never leak the permit, and keep the call's own failure
+            failure.addSuppressed(predicateFailure);
+        }
+    }
+
+    private long elapsedSince(long start) {
+        return timed ? Math.max(0L, time.nanoTime() - start) : 0L;
+    }
+
+    // ---------------------------------------------------------------- stats
+
+    @Override
+    public CircuitStats stats() {
+        Phase p = refreshed();
+        long success = successes.sum();
+        long failure = failures.sum();
+        long requests = success + failure + released.sum();
+        long nowNanos = time.nanoTime();
+        Instant nowWall = time.instant();
+        Instant lastSuccess = successClock.hasSample() && success > 0
+                ? nowWall.minusNanos(Math.max(0L, nowNanos - successClock.lastNanos()))
+                : null;
+        Instant lastFailure = hasFailure ? nowWall.minusNanos(Math.max(0L, nowNanos - lastFailureNanos)) : null;
+        double failureRate = -1.0;
+        double slowRate = -1.0;
+        SlidingWindow window = p.window;
+        if (window != null) {
+            long calls = window.calls(nowNanos);
+            failureRate = SlidingWindow.rate(window.failures(nowNanos), calls, minimumCalls);
+            if (slowNanos > 0) {
+                slowRate = SlidingWindow.rate(window.slowCalls(nowNanos), calls, minimumCalls);
+            }
+        }
+        return new CircuitStats(
+                p.state,
+                requests,
+                success,
+                failure,
+                Math.max(0L, success - successesAtLastFailure),
+                Math.max(0, p.consecutiveFailures),
+                rejected.sum(),
+                lastSuccess,
+                lastFailure,
+                failureRate,
+                slowRate);
+    }
+
+    @Override
+    public String toString() {
+        return "CircuitBreaker[" + name + ", " + phase.state + "]";
+    }
+}

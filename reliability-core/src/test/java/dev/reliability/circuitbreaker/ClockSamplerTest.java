@@ -1,0 +1,99 @@
+package dev.reliability.circuitbreaker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.reliability.testing.ManualTimeSource;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ClockSamplerTest {
+
+    @Test
+    void samplesEveryCallWhileTheClockStands() {
+        ClockSampler sampler = new ClockSampler(63);
+        ManualTimeSource time = new ManualTimeSource();
+
+        for (int i = 0; i < 100; i++) {
+            assertThat(sampler.shouldSample()).isTrue();
+            sampler.sample(time);
+        }
+
+        assertThat(sampler.mask()).isZero();
+    }
+
+    @Test
+    void widensIntervalUnderDenseTrafficUpToMax() {
+        ClockSampler sampler = new ClockSampler(63);
+        ManualTimeSource time = new ManualTimeSource();
+
+        for (int i = 0; i < 20; i++) {
+            time.advance(Duration.ofMillis(1).dividedBy(10));
+            sampler.sample(time);
+        }
+
+        assertThat(sampler.mask()).isEqualTo(63);
+    }
+
+    @Test
+    void keepsIntervalBetweenAQuarterAndTheTarget() {
+        ClockSampler sampler = new ClockSampler(63);
+        ManualTimeSource time = new ManualTimeSource();
+        sampler.sample(time);
+        time.advance(Duration.ofNanos(ClockSampler.TARGET_NANOS / 4));
+        sampler.sample(time);
+        assertThat(sampler.mask()).isEqualTo(1);
+
+        time.advance(Duration.ofNanos(ClockSampler.TARGET_NANOS / 2));
+        sampler.sample(time);
+
+        assertThat(sampler.mask()).isEqualTo(1);
+    }
+
+    @Test
+    void returnsToEveryCallAfterALull() {
+        ClockSampler sampler = new ClockSampler(63, 0L);
+        ManualTimeSource time = new ManualTimeSource();
+        for (int i = 0; i < 10; i++) {
+            time.advance(Duration.ofNanos(1000));
+            sampler.sample(time);
+        }
+        assertThat(sampler.mask()).isPositive();
+
+        time.advance(Duration.ofMillis(2));
+        sampler.sample(time);
+
+        assertThat(sampler.mask()).isZero();
+        assertThat(sampler.shouldSample()).isTrue();
+        assertThat(sampler.lastNanos()).isEqualTo(time.nanoTime());
+    }
+
+    @Test
+    void widenedSamplerSkipsMostCalls() {
+        ClockSampler sampler = new ClockSampler(63);
+        ManualTimeSource time = new ManualTimeSource();
+        for (int i = 0; i < 10; i++) {
+            time.advance(Duration.ofNanos(1000));
+            sampler.sample(time);
+        }
+
+        int sampled = 0;
+        for (int i = 0; i < 64_000; i++) {
+            if (sampler.shouldSample()) {
+                sampled++;
+            }
+        }
+
+        assertThat(sampled).isBetween(500, 1500);
+    }
+
+    @Test
+    void clearForgetsSamples() {
+        ClockSampler sampler = new ClockSampler(63, 5L);
+        assertThat(sampler.hasSample()).isTrue();
+
+        sampler.clear();
+
+        assertThat(sampler.hasSample()).isFalse();
+        assertThat(sampler.mask()).isZero();
+    }
+}

@@ -1,0 +1,67 @@
+package dev.reliability.lua;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import org.luaj.vm2.Globals;
+import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Varargs;
+import org.luaj.vm2.lib.VarArgFunction;
+
+/**
+ * The sandbox's {@code load}: Lua source only. A binary chunk could carry bytecode the compiler never checked, so it
+ * is refused with Lua's own message.
+ */
+final class TextOnlyLoad extends VarArgFunction {
+    private final Globals globals;
+
+    TextOnlyLoad(Globals globals) {
+        this.globals = globals;
+        this.name = "load";
+    }
+
+    @Override
+    public Varargs invoke(Varargs args) {
+        LuaValue chunk = args.arg1();
+        if (!chunk.isstring() && !chunk.isfunction()) {
+            throw LuaErrors.badArgumentType(1, "load", "string or function", chunk);
+        }
+        byte[] source = chunk.isstring() ? bytes(chunk) : readPieces(chunk);
+        String chunkName = args.arg(2).isnil() ? (chunk.isstring() ? chunk.tojstring() : "=(load)") : args.tojstring(2);
+        String mode = args.arg(3).isnil() ? "bt" : args.tojstring(3);
+        LuaValue env = args.arg(4).isnil() ? globals : args.arg(4);
+        if (source.length > 0 && source[0] == 27) {
+            return failure("attempt to load a binary chunk (mode is 't')");
+        }
+        if (mode.indexOf('t') < 0) {
+            return failure("attempt to load a text chunk (mode is '" + mode + "')");
+        }
+        try {
+            return globals.load(new ByteArrayInputStream(source), chunkName, "t", env);
+        } catch (LuaError error) {
+            return failure(LuaErrors.normalize(error.getMessage()));
+        }
+    }
+
+    private static byte[] bytes(LuaValue string) {
+        byte[] bytes = new byte[string.strvalue().length()];
+        string.strvalue().copyInto(0, bytes, 0, bytes.length);
+        return bytes;
+    }
+
+    private static byte[] readPieces(LuaValue reader) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (LuaValue piece = reader.call(); piece.isstring() && piece.length() > 0; piece = reader.call()) {
+            if (out.size() + piece.length() > GuardedStringLib.MAX_STRING_BYTES) {
+                throw new LuaError(
+                        "load: chunk exceeds the string size limit of " + GuardedStringLib.MAX_STRING_BYTES + " bytes");
+            }
+            out.writeBytes(bytes(piece));
+        }
+        return out.toByteArray();
+    }
+
+    private static Varargs failure(String message) {
+        return LuaValue.varargsOf(LuaValue.NIL, LuaValue.valueOf(message));
+    }
+}
