@@ -1,9 +1,15 @@
 package dev.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.reliability.backoff.Backoff;
 import dev.reliability.backoff.Jitter;
+import dev.reliability.circuitbreaker.CallNotPermittedException;
+import dev.reliability.circuitbreaker.CircuitBreaker;
+import dev.reliability.circuitbreaker.CircuitBreakerConfig;
+import dev.reliability.circuitbreaker.CircuitState;
+import dev.reliability.registry.Registry;
 import dev.reliability.retry.Retry;
 import dev.reliability.retry.RetryBudget;
 import dev.reliability.retry.RetryPolicy;
@@ -62,6 +68,47 @@ class ReadmeExamplesTest {
 
         assertThat(item).isEqualTo("item 42");
         assertThat(time.sleeps()).hasSize(2);
+    }
+
+    static final class ExternalApi {
+        int calls;
+
+        String fetch() throws IOException {
+            calls++;
+            throw new IOException("503 from upstream");
+        }
+    }
+
+    @Test
+    void circuitBreakerQuickStart() {
+        ExternalApi api = new ExternalApi();
+        ManualTimeSource time = new ManualTimeSource();
+
+        // README: breaker
+        CircuitBreakerConfig config = CircuitBreakerConfig.builder()
+                .failureThreshold(3) // consecutive failures to open; default 5
+                .openDuration(Duration.ofSeconds(30)) // default 60 s
+                .successThreshold(2) // half-open successes to close; default 1
+                .build();
+        Registry registry = Registry.builder().timeSource(time).build(); // breakers read time from their registry
+        CircuitBreaker breaker = registry.circuitBreaker("external_api", config); // get or create by name
+        for (int i = 0; i < 3; i++) {
+            try {
+                breaker.execute(api::fetch); // the IOException passes through unchanged and is counted
+            } catch (IOException failure) {
+                // handled by the caller as usual
+            }
+        }
+        // Now OPEN: execute throws CallNotPermittedException (no stack trace, cheap) without calling the api.
+        // README: end
+
+        assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+        assertThatThrownBy(() -> breaker.execute(api::fetch))
+                .isInstanceOf(CallNotPermittedException.class)
+                .hasMessageContaining("external_api");
+        assertThat(api.calls).isEqualTo(3);
+        time.advance(Duration.ofSeconds(30));
+        assertThat(breaker.state()).isEqualTo(CircuitState.HALF_OPEN);
     }
 
     @Test

@@ -21,6 +21,12 @@ public record RetryAttempt(
     /**
      * Checks the components.
      *
+     * @param retryName the name of the retry that made the attempt
+     * @param number the attempt's number, starting at 1
+     * @param delay the wait before the next attempt; zero when none follows
+     * @param failure what the attempt threw, or null if it returned
+     * @param result what the attempt returned, or null if it threw (or returned null)
+     * @param timestamp when the event was published, from the retry's time source
      * @throws NullPointerException if {@code retryName}, {@code delay} or {@code timestamp} is null
      * @throws IllegalArgumentException if {@code number < 1}
      */

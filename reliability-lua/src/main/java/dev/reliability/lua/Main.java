@@ -1,5 +1,9 @@
 package dev.reliability.lua;
 
+import dev.reliability.registry.Registry;
+import dev.reliability.state.StateStore;
+import dev.reliability.state.jdbc.JdbcStateStore;
+import dev.reliability.state.memory.MemoryStateStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -58,6 +62,9 @@ public final class Main {
             out.println();
             out.println("Runs a Lua script with the reliability, state, log and http modules in a sandbox.");
             out.println();
+            out.println("  --state memory|URL     where state and breakers live: 'memory' for this run only, or a");
+            out.println("                         JDBC URL (PostgreSQL, MariaDB, H2); default: the H2 file");
+            out.println("                         ~/.reliability/state, kept from one run to the next");
             out.println("  --instruction-limit N  Lua instructions the script may execute; 0 for no limit");
             out.println("                         (default " + ReliabilityLua.DEFAULT_INSTRUCTION_LIMIT + ")");
             out.println("  --help                 print this help");
@@ -76,7 +83,25 @@ public final class Main {
             return 2;
         }
         configureLogging(err);
+        StateStore store;
+        try {
+            store = openStore(options.state);
+        } catch (RuntimeException | IOException unavailable) {
+            err.println("reliability-lua: cannot open state " + options.state + ": " + unavailable.getMessage());
+            return 2;
+        }
+        try (store) {
+            return runScript(options, script, store, out, err);
+        }
+    }
+
+    private static int runScript(Options options, String script, StateStore store, PrintStream out, PrintStream err) {
+        Registry registry = Registry.builder()
+                .listener(ReliabilityLua.stateChangeListener())
+                .build();
         ReliabilityLua modules = ReliabilityLua.builder()
+                .registry(registry)
+                .stateStore(store)
                 .http(true)
                 .instructionLimit(options.instructionLimit)
                 .build();
@@ -100,6 +125,19 @@ public final class Main {
         } finally {
             out.flush();
         }
+    }
+
+    /** {@code memory}, a JDBC URL, or (null) the default H2 file under {@code ~/.reliability}. */
+    private static StateStore openStore(String state) throws IOException {
+        if (state == null) {
+            Path directory = Path.of(System.getProperty("user.home"), ".reliability");
+            Files.createDirectories(directory);
+            return JdbcStateStore.embedded(directory.resolve("state"));
+        }
+        if (state.equals("memory")) {
+            return MemoryStateStore.ofDefaults();
+        }
+        return JdbcStateStore.builderForUrl(state).build();
     }
 
     /** One line per record on stderr: {@code 2026-11-29T07:30:00.123Z INFO message key=value}. */
@@ -160,6 +198,7 @@ public final class Main {
     /** The parsed command line. */
     static final class Options {
         boolean help;
+        String state;
         long instructionLimit = ReliabilityLua.DEFAULT_INSTRUCTION_LIMIT;
         Path script;
         final List<String> scriptArgs = new ArrayList<>();
@@ -171,6 +210,7 @@ public final class Main {
                 switch (args[i]) {
                     case "--help", "-h" -> options.help = true;
                     case "--instruction-limit" -> options.instructionLimit = parseLimit(value(args, ++i, args[i - 1]));
+                    case "--state" -> options.state = parseState(value(args, ++i, args[i - 1]));
                     default -> {
                         if (args[i].startsWith("-")) {
                             throw new IllegalArgumentException("unknown option " + args[i]);
@@ -196,6 +236,13 @@ public final class Main {
                 throw new IllegalArgumentException(option + " needs a value");
             }
             return args[index];
+        }
+
+        private static String parseState(String text) {
+            if (text.equals("memory") || text.startsWith("jdbc:")) {
+                return text;
+            }
+            throw new IllegalArgumentException("--state needs 'memory' or a JDBC URL, got '" + text + "'");
         }
 
         private static long parseLimit(String text) {

@@ -5,12 +5,15 @@ import static java.util.Objects.requireNonNull;
 import dev.reliability.TimeSource;
 import dev.reliability.circuitbreaker.CircuitBreakerListener;
 import dev.reliability.registry.Registry;
+import dev.reliability.state.StateStore;
+import dev.reliability.state.memory.MemoryStateStore;
 import java.lang.System.Logger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.luaj.vm2.Globals;
 
 /**
- * Installs the Lua modules into a LuaJ {@link Globals}: {@code reliability}, {@code log}, and {@code http} when it is
- * enabled. Each module is a global and an entry of {@code package.loaded}, so {@code require "reliability"} returns
+ * Installs the Lua modules into a LuaJ {@link Globals}: {@code reliability}, {@code state}, {@code log}, and {@code
+ * http} when it is enabled. Each module is a global and an entry of {@code package.loaded}, so {@code require "reliability"} returns
  * the same table.
  *
  * <pre>{@code
@@ -29,7 +32,10 @@ public final class ReliabilityLua {
     /** Default for {@link Builder#instructionLimit}: 100 million instructions per run. */
     public static final long DEFAULT_INSTRUCTION_LIMIT = 100_000_000L;
 
+    private static final AtomicLong RUNTIMES = new AtomicLong();
+
     private final Registry registry;
+    private final StateStore stateStore;
     private final Logger logger;
     private final boolean http;
     private final long instructionLimit;
@@ -42,6 +48,9 @@ public final class ReliabilityLua {
             throw new IllegalArgumentException("registry must carry ReliabilityLua.stateChangeListener(), so that "
                     + "on_state_change callbacks run; add it with Registry.builder().listener(...)");
         }
+        this.stateStore = builder.stateStore != null
+                ? builder.stateStore
+                : MemoryStateStore.builder().timeSource(registry.timeSource()).build();
         this.logger = builder.logger;
         this.http = builder.http;
         this.instructionLimit = builder.instructionLimit;
@@ -66,6 +75,7 @@ public final class ReliabilityLua {
     public void install(Globals globals) {
         requireNonNull(globals, "globals");
         globals.load(new ReliabilityLib(registry, logger));
+        globals.load(new StateLib(stateStore, registry.timeSource(), newOwner()));
         globals.load(new LogLib(logger));
         if (http) {
             globals.load(new HttpLib());
@@ -79,6 +89,26 @@ public final class ReliabilityLua {
      */
     public long instructionLimit() {
         return instructionLimit;
+    }
+
+    /** A lock owner per runtime: {@code host/pid/lua-N}, so locks name who holds them and runtimes never share one. */
+    private static String newOwner() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException unknown) {
+            host = "localhost";
+        }
+        return host + "/" + ProcessHandle.current().pid() + "/lua-" + RUNTIMES.incrementAndGet();
+    }
+
+    /**
+     * Returns the store behind the {@code state} module.
+     *
+     * @return the state store
+     */
+    public StateStore stateStore() {
+        return stateStore;
     }
 
     /**
@@ -103,6 +133,7 @@ public final class ReliabilityLua {
     /** Builds a {@link ReliabilityLua}. Not thread-safe. */
     public static final class Builder {
         private Registry registry;
+        private StateStore stateStore;
         private Logger logger = System.getLogger("lua");
         private boolean http;
         private long instructionLimit = DEFAULT_INSTRUCTION_LIMIT;
@@ -119,6 +150,19 @@ public final class ReliabilityLua {
          */
         public Builder registry(Registry registry) {
             this.registry = requireNonNull(registry, "registry");
+            return this;
+        }
+
+        /**
+         * Sets the store behind the {@code state} module. Default: a {@link MemoryStateStore} of the installer's own
+         * on the registry's time source. The installer never closes it.
+         *
+         * @param stateStore the store
+         * @return this builder
+         * @throws NullPointerException if {@code stateStore} is null
+         */
+        public Builder stateStore(StateStore stateStore) {
+            this.stateStore = requireNonNull(stateStore, "stateStore");
             return this;
         }
 

@@ -16,6 +16,7 @@ final class LuaHarness {
     final ManualTimeSource time = new ManualTimeSource();
     final List<String> logLines = new ArrayList<>();
     final Registry registry;
+    final ReliabilityLua modules;
     final Globals globals;
 
     LuaHarness() {
@@ -28,8 +29,9 @@ final class LuaHarness {
                 .random(new SplittableRandom(42))
                 .listener(ReliabilityLua.stateChangeListener())
                 .build();
-        this.globals = LuaSandbox.create(
-                modules.registry(registry).logger(new RecordingLogger(logLines)).build());
+        this.modules =
+                modules.registry(registry).logger(new RecordingLogger(logLines)).build();
+        this.globals = LuaSandbox.create(this.modules);
     }
 
     Varargs run(String script) {

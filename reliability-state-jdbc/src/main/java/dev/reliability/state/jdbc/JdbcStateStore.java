@@ -116,6 +116,23 @@ public final class JdbcStateStore implements StateStore {
     }
 
     /**
+     * Returns a builder for a store that opens connections from a JDBC URL through {@link java.sql.DriverManager},
+     * without a pool: one connection per operation, as with any DataSource. The driver must be on the class path.
+     *
+     * @param jdbcUrl a JDBC URL with its credentials, such as {@code jdbc:postgresql://db/app?user=app}
+     * @return a builder
+     * @throws NullPointerException if {@code jdbcUrl} is null
+     * @throws IllegalArgumentException if {@code jdbcUrl} does not start with {@code jdbc:}
+     */
+    public static Builder builderForUrl(String jdbcUrl) {
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        if (!jdbcUrl.startsWith("jdbc:")) {
+            throw new IllegalArgumentException("jdbcUrl must start with jdbc:, was " + jdbcUrl.split("[?;]", 2)[0]);
+        }
+        return builder(new UrlDataSource(jdbcUrl));
+    }
+
+    /**
      * Opens (or creates) an H2 database file with {@code AUTO_SERVER=TRUE}, so a second JVM can open the same file,
      * and returns a store on it with the default tables, in client time. The file stays open until the store is
      * closed.
