@@ -22,7 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Conflicts, when both sides changed (a write lost its compare-and-set, or the store was down): a newer remote
  * OPEN, FORCED_OPEN or DISABLED wins; otherwise a local OPEN wins over a remote CLOSED or HALF_OPEN; otherwise the
  * remote state is adopted, and two CLOSED states keep the higher failure count. Manual changes (forceOpen, disable,
- * transitionToClosed, reset) always win: they are the newest intent.
+ * transitionToClosed, reset) are written unconditionally: they are the newest intent (one made while the store is
+ * down is reconciled by the rules above).
  *
  * <p>Operations of one breaker are serialized by a JVM lock, held only around store round trips, never while user
  * code runs; a refresh that finds the lock taken is skipped. Every store failure is absorbed: the breaker keeps its
