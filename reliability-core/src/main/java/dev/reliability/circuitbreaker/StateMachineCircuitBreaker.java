@@ -258,7 +258,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     if (elapsed < p.openNanos) {
                         return reject(p, p.openNanos - elapsed, throwing);
                     }
-                    if (sync != null && !sync.tryClaimProbe(p)) {
+                    if (sync != null && !sync.tryClaimProbe(p, now)) {
                         // Another JVM runs the trial, or the store holds a newer state the sync has just adopted.
                         if (phase != p) {
                             p = phase;
@@ -282,7 +282,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     if (p.permitsInFlight() < halfOpenPermits) {
                         long now = time.nanoTime();
                         if (p.tryTakePermit(halfOpenPermits)) {
-                            if (sync != null && !sync.tryClaimProbe(p)) {
+                            if (sync != null && !sync.tryClaimProbe(p, now)) {
                                 p.releasePermit();
                                 if (phase != p) {
                                     p = phase;
@@ -305,7 +305,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                             continue;
                         }
                         if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos
-                                && (sync == null || sync.tryClaimProbe(p))) {
+                                && (sync == null || sync.tryClaimProbe(p, now))) {
                             // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
                             // half-open generation. Same state, so no event; the stuck calls' outcomes are ignored.
                             Phase next = halfOpen(p, now, true);

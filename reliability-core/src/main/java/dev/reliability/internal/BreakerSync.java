@@ -23,9 +23,10 @@ public interface BreakerSync {
     /**
      * Asks for a half-open trial permit across every breaker sharing the store, before the breaker issues one.
      *
+     * @param nowNanos a clock reading the breaker has just taken
      * @return whether the trial may run
      */
-    boolean tryClaimProbe(Object phase);
+    boolean tryClaimProbe(Object phase, long nowNanos);
 
     /** A claimed trial permit was given back without an outcome (released, or not used after all). */
     void probeReleased(Object phase);

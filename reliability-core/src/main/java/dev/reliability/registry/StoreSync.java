@@ -384,11 +384,11 @@ final class StoreSync implements BreakerSync, CircuitBreakerListener {
     }
 
     @Override
-    public boolean tryClaimProbe(Object phase) {
+    public boolean tryClaimProbe(Object phase, long nowNanos) {
         if (!adopts() || link.isDown()) {
             return true; // uncoordinated: LOCAL_ONLY, or the store is down and the breaker runs on local state
         }
-        if (link.time.nanoTime() - probesDeniedUntilNanos < 0) {
+        if (nowNanos - probesDeniedUntilNanos < 0) {
             return false; // every trial permit is out on other nodes: ask the store again after the sync interval
         }
         BreakerRecord k = known;

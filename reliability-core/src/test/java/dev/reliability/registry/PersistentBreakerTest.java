@@ -264,6 +264,26 @@ class PersistentBreakerTest {
     }
 
     @Test
+    void whileAnotherNodeHoldsTheTrialRejectionsDoNoStoreIoUntilTheNextSync() {
+        SwitchableStateStore counted = new SwitchableStateStore(backing);
+        CircuitBreaker a = node(backing).circuitBreaker("payments", config);
+        CircuitBreaker b = node(counted.store()).circuitBreaker("payments", config);
+        fail(a, 3);
+        time.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        time.advance(Duration.ofSeconds(29));
+        assertThat(a.tryAcquirePermission()).isTrue();
+        assertThat(b.tryAcquirePermission()).isFalse(); // one read: the trial is taken
+        counted.resetCounts();
+
+        for (int i = 0; i < 1000; i++) {
+            assertThat(b.tryAcquirePermission()).isFalse();
+        }
+
+        assertThat(counted.totalCalls()).isZero();
+    }
+
+    @Test
     void aReleasedTrialPermitCanBeClaimedByAnotherNode() {
         CircuitBreaker a = node(backing).circuitBreaker("payments", config);
         CircuitBreaker b = node(backing).circuitBreaker("payments", config);
