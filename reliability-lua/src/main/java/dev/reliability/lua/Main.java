@@ -96,8 +96,10 @@ public final class Main {
     }
 
     private static int runScript(Options options, String script, StateStore store, PrintStream out, PrintStream err) {
+        // Breakers persist through the same store as the state module, so an open breaker outlives the run.
         Registry registry = Registry.builder()
                 .listener(ReliabilityLua.stateChangeListener())
+                .stateStore(store)
                 .build();
         ReliabilityLua modules = ReliabilityLua.builder()
                 .registry(registry)

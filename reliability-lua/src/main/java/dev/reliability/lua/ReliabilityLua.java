@@ -50,7 +50,9 @@ public final class ReliabilityLua {
         }
         this.stateStore = builder.stateStore != null
                 ? builder.stateStore
-                : MemoryStateStore.builder().timeSource(registry.timeSource()).build();
+                : registry.stateStore().orElseGet(() -> MemoryStateStore.builder()
+                        .timeSource(registry.timeSource())
+                        .build());
         this.logger = builder.logger;
         this.http = builder.http;
         this.instructionLimit = builder.instructionLimit;
@@ -154,8 +156,8 @@ public final class ReliabilityLua {
         }
 
         /**
-         * Sets the store behind the {@code state} module. Default: a {@link MemoryStateStore} of the installer's own
-         * on the registry's time source. The installer never closes it.
+         * Sets the store behind the {@code state} module. Default: the registry's store if it has one, else a {@link
+         * MemoryStateStore} of the installer's own on the registry's time source. The installer never closes it.
          *
          * @param stateStore the store
          * @return this builder

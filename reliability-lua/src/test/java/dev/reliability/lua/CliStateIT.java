@@ -53,6 +53,37 @@ class CliStateIT {
         assertThat(second.stderr()).contains("runs_so_far=2");
     }
 
+    private void anOpenBreakerSurvivesTheProcess(String... state) throws Exception {
+        CliJar cli = new CliJar(home);
+        String[] args = java.util.stream.Stream.concat(
+                        java.util.Arrays.stream(state), java.util.stream.Stream.of(BREAKER_SCRIPT.toString()))
+                .toArray(String[]::new);
+
+        CliJar.Result first = cli.run(args);
+        CliJar.Result second = cli.run(args);
+
+        assertThat(first.exitCode()).as(first.stderr()).isZero();
+        assertThat(second.exitCode()).as(second.stderr()).isZero();
+        assertThat(first.stderr()).contains("INFO breaker after this run fn_calls=2 state=open");
+        assertThat(second.stderr()).contains("INFO breaker after this run fn_calls=0 state=open");
+    }
+
+    private static final Path BREAKER_SCRIPT = Path.of("src", "test", "resources", "lua", "breaker_across_runs.lua");
+
+    @Test
+    void anOpenBreakerSurvivesInTheDefaultH2File() throws Exception {
+        anOpenBreakerSurvivesTheProcess();
+    }
+
+    @Test
+    void anOpenBreakerSurvivesOnPostgresql() throws Exception {
+        requireServer(PG_URL);
+        try (StateStore store = JdbcStateStore.builderForUrl(PG_URL).build()) {
+            store.clear("*payments_api*");
+        }
+        anOpenBreakerSurvivesTheProcess("--state", PG_URL);
+    }
+
     @Test
     void stateSurvivesOnPostgresql() throws Exception {
         paymentStateSurvivesTwoRuns(PG_URL);
