@@ -1,14 +1,14 @@
 package dev.reliability.circuitbreaker;
 
 import dev.reliability.TimeSource;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Decides which calls read the clock, so that hot paths read it rarely under load and on every call under sparse
  * traffic.
  *
- * <p>A call samples with probability {@code 1 / (mask + 1)}. The decision uses the caller's {@link ThreadLocalRandom},
- * whose state lives in the calling thread, so deciding not to sample writes no shared memory. Each sample compares the
+ * <p>While the mask is zero every call samples; otherwise each thread samples one call in {@code mask + 1}, counted
+ * down in the caller's own {@code countdown}, so deciding not to sample writes no shared
+ * memory and draws no random number. Each sample compares the
  * time since the previous sample with {@link #TARGET_NANOS}: much shorter (a quarter or less) doubles the sampling
  * interval, up to {@code maxMask + 1} calls; longer resets it to every call. Under steady load the gap between samples
  * therefore settles below about a millisecond, and after a lull the next call always samples. A clock that does not move
@@ -36,10 +36,22 @@ final class ClockSampler {
         this.sampled = true;
     }
 
-    /** Whether this call should read the clock. Reads shared memory only. */
-    boolean shouldSample() {
+    /**
+     * Whether this call should read the clock. Reads shared memory only; writes only the caller's own countdown, which
+     * must be the calling thread's cell.
+     */
+    boolean shouldSample(ThreadCounters.CellCounts caller) {
         int m = mask;
-        return m == 0 || (ThreadLocalRandom.current().nextInt() & m) == 0;
+        if (m == 0) {
+            return true;
+        }
+        int left = caller.countdown - 1;
+        if (left <= 0 || left > m) { // a countdown left from a wider mask never delays a sample
+            caller.countdown = m + 1;
+            return true;
+        }
+        caller.countdown = left;
+        return false;
     }
 
     /** Reads the clock, records the sample and returns it. */

@@ -22,10 +22,11 @@ import java.util.concurrent.atomic.LongAdder;
  * transition. The operations are therefore linearizable, which the Lincheck tests check.
  *
  * <p>Hot paths. Closed, consecutive-failure mode: a permit is two reads of the phase (the reference and its failure
- * count); a success adds a striped {@link LongAdder} increment, and a clock read for the last-success time only on a
- * sample of calls (see {@link ClockSampler}). The failure count is written only when it is not zero, so successes on
- * different cores share its cache line. Open: a rejection is a phase read, a striped increment and a sampled clock
- * read. Nothing on these paths allocates or locks. {@code execute} reads the clock around the call only when slow
+ * count); a success adds one to the calling thread's own counter cell (a plain store, no atomic read-modify-write;
+ * see {@link ThreadCounters}), and a clock read for the last-success time only on a sample of calls (see {@link
+ * ClockSampler}, whose countdown lives in the same cell). The failure count is written only when it is not zero, so
+ * successes on different cores share its cache line. Open: a rejection is a phase read, the same per-thread count and
+ * a sampled clock read. Nothing on these paths allocates or locks. {@code execute} reads the clock around the call only when slow
  * calls are tracked or listeners need durations.
  *
  * <p>Everything a state store needs to snapshot and restore the breaker lives in the current phase: state,
@@ -67,11 +68,11 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     private volatile Phase phase;
 
-    // Totals: striped, so threads on different cores do not write one cache line.
-    private final LongAdder successes = new LongAdder();
+    // Totals: successes and rejections (the hot paths) in per-thread cells, the others striped, so threads on
+    // different cores do not write one cache line.
+    private final ThreadCounters counters = new ThreadCounters();
     private final LongAdder failures = new LongAdder();
     private final LongAdder released = new LongAdder();
-    private final LongAdder rejected = new LongAdder();
     /** Samples the clock on successes; its last sample is the last-success time. */
     private final ClockSampler successClock = new ClockSampler(SUCCESS_MAX_MASK);
     /** The success total at the last failure; consecutive successes are derived from it. */
@@ -218,13 +219,14 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 case DISABLED:
                     return p;
                 case FORCED_OPEN:
-                    return reject(p, Long.MAX_VALUE, throwing);
+                    return reject(p, Long.MAX_VALUE, throwing, counters.cell());
                 case OPEN: {
                     ClockSampler sampler = p.sampler;
-                    long now = sampler.shouldSample() ? sampler.sample(time) : sampler.lastNanos();
+                    ThreadCounters.Cell cell = counters.cell();
+                    long now = sampler.shouldSample(cell) ? sampler.sample(time) : sampler.lastNanos();
                     long elapsed = now - p.enteredNanos;
                     if (elapsed < p.openNanos) {
-                        return reject(p, p.openNanos - elapsed, throwing);
+                        return reject(p, p.openNanos - elapsed, throwing, cell);
                     }
                     // The new phase is published holding this caller's trial permit, so moving to half-open and
                     // taking the first permit are one atomic step.
@@ -247,7 +249,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                         continue; // decided to close or reopen: help commit it, then ask the new phase
                     }
                     ClockSampler sampler = p.sampler;
-                    if (sampler.shouldSample()) {
+                    ThreadCounters.Cell cell = counters.cell();
+                    if (sampler.shouldSample(cell)) {
                         long now = sampler.sample(time);
                         if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos) {
                             // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
@@ -260,7 +263,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                             continue;
                         }
                     }
-                    return reject(p, 0L, throwing);
+                    return reject(p, 0L, throwing, cell);
                 }
                 default:
                     throw new AssertionError(p.state);
@@ -284,8 +287,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         return next;
     }
 
-    private Phase reject(Phase p, long retryAfterNanos, boolean throwing) {
-        rejected.increment();
+    private Phase reject(Phase p, long retryAfterNanos, boolean throwing, ThreadCounters.Cell cell) {
+        cell.addRejected();
         for (CircuitBreakerListener listener : listeners) {
             try {
                 listener.onCallNotPermitted(name, p.state);
@@ -348,9 +351,10 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     }
 
     private void recordSuccess(Phase p, long durationNanos) {
-        successes.increment();
+        ThreadCounters.Cell cell = counters.cell();
+        cell.addSuccess();
         ClockSampler stamp = successClock;
-        if (stamp.shouldSample()) {
+        if (stamp.shouldSample(cell)) {
             stamp.sample(time);
         }
         if (p.permitsAll) {
@@ -380,7 +384,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         failures.increment();
         lastFailureNanos = time.nanoTime();
         hasFailure = true;
-        successesAtLastFailure = successes.sum();
+        successesAtLastFailure = counters.successes();
         if (p.permitsAll) {
             if (p.window != null) {
                 p.addFailure(Integer.MAX_VALUE); // for the stats; the window decides
@@ -507,10 +511,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     @Override
     public void reset() {
         moveTo(CircuitState.CLOSED, true);
-        successes.reset();
+        counters.reset();
         failures.reset();
         released.reset();
-        rejected.reset();
         successesAtLastFailure = 0;
         successClock.clear();
         hasFailure = false;
@@ -577,7 +580,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     @Override
     public CircuitStats stats() {
         Phase p = refreshed();
-        long success = successes.sum();
+        long success = counters.successes();
         long failure = failures.sum();
         long requests = success + failure + released.sum();
         long nowNanos = time.nanoTime();
@@ -603,7 +606,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 failure,
                 Math.max(0L, success - successesAtLastFailure),
                 Math.max(0, p.consecutiveFailures),
-                rejected.sum(),
+                counters.rejected(),
                 lastSuccess,
                 lastFailure,
                 failureRate,
