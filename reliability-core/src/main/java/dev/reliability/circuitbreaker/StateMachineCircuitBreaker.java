@@ -24,9 +24,10 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Hot paths. Closed, consecutive-failure mode: a permit is two reads of the phase (the reference and its failure
  * count); a success adds one to the calling thread's own counter cell (a plain store, no atomic read-modify-write;
  * see {@link ThreadCounters}), and a clock read for the last-success time only on a sample of calls (see {@link
- * ClockSampler}, whose countdown lives in the same cell). The failure count is written only when it is not zero, so
+ * ClockSampler}, which decides from the same cell's count). The failure count is written only when it is not zero, so
  * successes on different cores share its cache line. Open: a rejection is a phase read, the same per-thread count and
- * a sampled clock read. Nothing on these paths allocates or locks. {@code execute} reads the clock around the call only when slow
+ * a sampled clock read; between samples it takes a path small enough to be inlined into {@code tryAcquirePermission}
+ * and {@code execute}. Nothing on these paths allocates or locks. {@code execute} reads the clock around the call only when slow
  * calls are tracked or listeners need durations.
  *
  * <p>Everything a state store needs to snapshot and restore the breaker lives in the current phase: state,
@@ -201,7 +202,29 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     @Override
     public boolean tryAcquirePermission() {
         Phase p = phase;
-        return (p.permitsAll && !p.tripped()) || acquireSlow(p, false) != null;
+        if (p.permitsAll && !p.tripped()) {
+            return true;
+        }
+        if (p.state == CircuitState.OPEN && rejectedUnsampled(p, false)) {
+            return false;
+        }
+        return acquireSlow(p, false) != null;
+    }
+
+    /**
+     * The common OPEN rejection, small enough to be inlined into the callers: no clock sample is due for this thread
+     * and the last sample shows the open duration has not passed. Rejects (or throws, when {@code throwing}) and returns
+     * true; otherwise returns false without any effect, and {@link #acquireSlow} decides, sampling the clock.
+     */
+    private boolean rejectedUnsampled(Phase p, boolean throwing) {
+        ThreadCounters.Cell cell = counters.cell();
+        ClockSampler sampler = p.sampler;
+        long elapsed = sampler.lastNanos() - p.enteredNanos;
+        if (sampler.shouldSample(cell.rejected) || elapsed >= p.openNanos) {
+            return false;
+        }
+        reject(p, p.openNanos - elapsed, throwing, cell);
+        return true;
     }
 
     /**
@@ -223,7 +246,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 case OPEN: {
                     ClockSampler sampler = p.sampler;
                     ThreadCounters.Cell cell = counters.cell();
-                    long now = sampler.shouldSample(cell) ? sampler.sample(time) : sampler.lastNanos();
+                    long now = sampler.shouldSample(cell.rejected) ? sampler.sample(time) : sampler.lastNanos();
                     long elapsed = now - p.enteredNanos;
                     if (elapsed < p.openNanos) {
                         return reject(p, p.openNanos - elapsed, throwing, cell);
@@ -250,7 +273,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     }
                     ClockSampler sampler = p.sampler;
                     ThreadCounters.Cell cell = counters.cell();
-                    if (sampler.shouldSample(cell)) {
+                    if (sampler.shouldSample(cell.rejected)) {
                         long now = sampler.sample(time);
                         if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos) {
                             // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
@@ -354,7 +377,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         ThreadCounters.Cell cell = counters.cell();
         cell.addSuccess();
         ClockSampler stamp = successClock;
-        if (stamp.shouldSample(cell)) {
+        if (stamp.shouldSample(cell.successes)) {
             stamp.sample(time);
         }
         if (p.permitsAll) {
@@ -526,6 +549,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         checkNotNull(action, "action");
         Phase p = phase;
         if (!p.permitsAll || p.tripped()) {
+            if (p.state == CircuitState.OPEN) {
+                rejectedUnsampled(p, true); // throws if it rejects
+            }
             p = acquireSlow(p, true);
         }
         long start = timed ? time.nanoTime() : 0L;

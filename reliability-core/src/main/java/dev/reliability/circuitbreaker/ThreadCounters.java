@@ -189,8 +189,6 @@ final class ThreadCounters {
     abstract static class CellCounts extends WeakReference<Thread> {
         long successes;
         long rejected;
-        /** Calls left before this thread next reads the clock for a {@link ClockSampler}; owner-only. */
-        int countdown;
 
         CellCounts(Thread owner) {
             super(owner);

@@ -7,7 +7,6 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class ClockSamplerTest {
-    private final ThreadCounters.Cell caller = new ThreadCounters.Cell(Thread.currentThread());
 
     @Test
     void samplesEveryCallWhileTheClockStands() {
@@ -15,7 +14,7 @@ class ClockSamplerTest {
         ManualTimeSource time = new ManualTimeSource();
 
         for (int i = 0; i < 100; i++) {
-            assertThat(sampler.shouldSample(caller)).isTrue();
+            assertThat(sampler.shouldSample(i + 1)).isTrue();
             sampler.sample(time);
         }
 
@@ -64,7 +63,7 @@ class ClockSamplerTest {
         sampler.sample(time);
 
         assertThat(sampler.mask()).isZero();
-        assertThat(sampler.shouldSample(caller)).isTrue();
+        assertThat(sampler.shouldSample(12345L)).isTrue();
         assertThat(sampler.lastNanos()).isEqualTo(time.nanoTime());
     }
 
@@ -78,8 +77,8 @@ class ClockSamplerTest {
         }
 
         int sampled = 0;
-        for (int i = 0; i < 64_000; i++) {
-            if (sampler.shouldSample(caller)) {
+        for (int i = 1; i <= 64_000; i++) {
+            if (sampler.shouldSample(i)) {
                 sampled++;
             }
         }
@@ -88,7 +87,7 @@ class ClockSamplerTest {
     }
 
     @Test
-    void countdownLeftFromAWiderMaskNeverDelaysASample() {
+    void samplesOneCallInEveryMaskPlusOneOfTheCallersCount() {
         ClockSampler wide = new ClockSampler(1023);
         ClockSampler narrow = new ClockSampler(1);
         ManualTimeSource time = new ManualTimeSource();
@@ -99,34 +98,18 @@ class ClockSamplerTest {
         }
         assertThat(wide.mask()).isEqualTo(1023);
         assertThat(narrow.mask()).isEqualTo(1);
-        assertThat(wide.shouldSample(caller)).isTrue(); // the countdown starts at 1024
-        assertThat(wide.shouldSample(caller)).isFalse();
 
-        // the same thread's countdown, 1022 calls left, is cut to the narrow sampler's interval of 2
-        assertThat(narrow.shouldSample(caller)).isTrue();
-        assertThat(narrow.shouldSample(caller)).isFalse();
-        assertThat(narrow.shouldSample(caller)).isTrue();
-    }
-
-    @Test
-    void eachThreadCountsDownItsOwnInterval() {
-        ClockSampler sampler = new ClockSampler(3);
-        ManualTimeSource time = new ManualTimeSource();
-        for (int i = 0; i < 10; i++) {
-            time.advance(Duration.ofNanos(1000));
-            sampler.sample(time);
+        // any run of mask + 1 consecutive counts has exactly one sample, whatever the count was before
+        long start = 5_000_000_123L;
+        int wideSamples = 0;
+        int narrowSamples = 0;
+        for (long count = start; count < start + 2048; count++) {
+            wideSamples += wide.shouldSample(count) ? 1 : 0;
+            narrowSamples += narrow.shouldSample(count) ? 1 : 0;
         }
-        ThreadCounters.Cell other = new ThreadCounters.Cell(Thread.currentThread());
-
-        int sampledByCaller = 0;
-        int sampledByOther = 0;
-        for (int i = 0; i < 400; i++) {
-            sampledByCaller += sampler.shouldSample(caller) ? 1 : 0;
-            sampledByOther += sampler.shouldSample(other) ? 1 : 0;
-        }
-
-        assertThat(sampledByCaller).isEqualTo(100);
-        assertThat(sampledByOther).isEqualTo(100);
+        assertThat(wideSamples).isEqualTo(2);
+        assertThat(narrowSamples).isEqualTo(1024);
+        assertThat(narrow.shouldSample(start)).isNotEqualTo(narrow.shouldSample(start + 1));
     }
 
     @Test
