@@ -8,18 +8,20 @@ import java.lang.ref.WeakReference;
  * A breaker's hot-path totals (successes and rejections), counted in one cell per calling thread, so that counting
  * takes no atomic read-modify-write and threads on different cores write different cache lines.
  *
- * <p>Each thread finds its own {@link Cell} through this object's {@link ThreadLocal}; only that thread writes the
- * cell, with a plain read and a release store. The first call from a thread registers its cell in an immutable {@link
- * Tally} (a base plus the cells), replaced by compare-and-set; a reader sums the tally's base and its cells with acquire
- * loads, so a sum is exact once the writers have stopped (and their last calls happen-before the read). Registration
- * folds the counts of the cells whose threads have ended into the base and drops them, so the cells kept are those of
- * live threads plus the threads ended since the last registration; a thread's end happens-before {@link
- * Thread#isAlive()} returning false, so its last counts are folded exactly.
+ * <p>Each thread finds its own {@link Cell} in a small direct-mapped table indexed by its thread id (a few plain loads
+ * and an identity check), or, when another live thread holds that slot, through this object's {@link ThreadLocal}. Only
+ * the owner thread writes a cell, with a plain read and a release store. The first call from a thread registers its
+ * cell in an immutable {@link Tally} (a base plus the cells), replaced by compare-and-set; a reader sums the tally's
+ * base and its cells with acquire loads, so a sum is exact once the writers have stopped (and their last calls
+ * happen-before the read). Registration folds the counts of the cells whose threads have ended into the base and drops
+ * them, so the cells kept are those of live threads plus the threads ended since the last registration; a thread's end
+ * happens-before {@link Thread#isAlive()} returning false, so its last counts are folded exactly.
  *
- * <p>Memory: one cell (about 100 bytes, padded so two threads' counts never share a cache line) and one thread-local
- * map entry per thread that has called the breaker. A cell holds no reference to its breaker, so a breaker nobody
- * references is collectable; its cells then stay in the threads' thread-local maps until those maps expunge the stale
- * entries, as they do for any collected {@link ThreadLocal}.
+ * <p>Memory, per breaker: the table ({@link #SLOTS} references), and per thread that has called the breaker one cell
+ * of about 100 bytes (padded so two threads' counts never share a cache line), plus a thread-local map entry only for
+ * a thread whose slot was taken. A cell holds no reference to its breaker, so a breaker nobody references is
+ * collectable with its table and cells; a thread-local cell then stays in its thread's map until the map expunges the
+ * stale entry, as it does for any collected {@link ThreadLocal}.
  */
 final class ThreadCounters {
     private static final VarHandle TALLY;
