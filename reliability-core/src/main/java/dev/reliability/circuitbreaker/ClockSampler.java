@@ -1,14 +1,15 @@
 package dev.reliability.circuitbreaker;
 
 import dev.reliability.TimeSource;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Decides which calls read the clock, so that hot paths read it rarely under load and on every call under sparse
  * traffic.
  *
- * <p>A call samples with probability {@code 1 / (mask + 1)}. The decision uses the caller's {@link ThreadLocalRandom},
- * whose state lives in the calling thread, so deciding not to sample writes no shared memory. Each sample compares the
+ * <p>While the mask is zero every call samples; otherwise each thread samples one call in {@code mask + 1}: those whose
+ * count in the caller's own counter (which the call increments anyway) is a multiple of {@code mask + 1}. Deciding not
+ * to sample therefore writes no shared memory and draws no random number; a mask that narrows takes effect within
+ * {@code mask + 1} calls. Each sample compares the
  * time since the previous sample with {@link #TARGET_NANOS}: much shorter (a quarter or less) doubles the sampling
  * interval, up to {@code maxMask + 1} calls; longer resets it to every call. Under steady load the gap between samples
  * therefore settles below about a millisecond, and after a lull the next call always samples. A clock that does not move
@@ -36,10 +37,14 @@ final class ClockSampler {
         this.sampled = true;
     }
 
-    /** Whether this call should read the clock. Reads shared memory only. */
-    boolean shouldSample() {
+    /**
+     * Whether this call should read the clock, given the calling thread's own count of the calls this sampler sees (its
+     * successes or its rejections, see {@link ThreadCounters}): every call while the mask is zero, otherwise the calls
+     * whose count is a multiple of {@code mask + 1}. Reads shared memory only.
+     */
+    boolean shouldSample(long callerCount) {
         int m = mask;
-        return m == 0 || (ThreadLocalRandom.current().nextInt() & m) == 0;
+        return m == 0 || ((int) callerCount & m) == 0;
     }
 
     /** Reads the clock, records the sample and returns it. */

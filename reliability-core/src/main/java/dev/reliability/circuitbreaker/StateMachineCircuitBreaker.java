@@ -26,10 +26,12 @@ import java.util.concurrent.atomic.LongAdder;
  * transition. The operations are therefore linearizable, which the Lincheck tests check.
  *
  * <p>Hot paths. Closed, consecutive-failure mode: a permit is two reads of the phase (the reference and its failure
- * count); a success adds a striped {@link LongAdder} increment, and a clock read for the last-success time only on a
- * sample of calls (see {@link ClockSampler}). The failure count is written only when it is not zero, so successes on
- * different cores share its cache line. Open: a rejection is a phase read, a striped increment and a sampled clock
- * read. Nothing on these paths allocates or locks. {@code execute} reads the clock around the call only when slow
+ * count); a success adds one to the calling thread's own counter cell (a plain store, no atomic read-modify-write;
+ * see {@link ThreadCounters}), and a clock read for the last-success time only on a sample of calls (see {@link
+ * ClockSampler}, which decides from the same cell's count). The failure count is written only when it is not zero, so
+ * successes on different cores share its cache line. Open: a rejection is a phase read, the same per-thread count and
+ * a sampled clock read; between samples it takes a path small enough to be inlined into {@code tryAcquirePermission}
+ * and {@code execute}. Nothing on these paths allocates or locks. {@code execute} reads the clock around the call only when slow
  * calls are tracked or listeners need durations.
  *
  * <p>Everything a state store needs to snapshot and restore the breaker lives in the current phase: state,
@@ -76,11 +78,11 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     private volatile Phase phase;
 
-    // Totals: striped, so threads on different cores do not write one cache line.
-    private final LongAdder successes = new LongAdder();
+    // Totals: successes and rejections (the hot paths) in per-thread cells, the others striped, so threads on
+    // different cores do not write one cache line.
+    private final ThreadCounters counters = new ThreadCounters();
     private final LongAdder failures = new LongAdder();
     private final LongAdder released = new LongAdder();
-    private final LongAdder rejected = new LongAdder();
     /** Samples the clock on successes; its last sample is the last-success time. */
     private final ClockSampler successClock = new ClockSampler(SUCCESS_MAX_MASK);
     /** The success total at the last failure; consecutive successes are derived from it. */
@@ -223,7 +225,29 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     @Override
     public boolean tryAcquirePermission() {
         Phase p = phase;
-        return (p.permitsAll && !p.tripped()) || acquireSlow(p, false) != null;
+        if (p.permitsAll && !p.tripped()) {
+            return true;
+        }
+        if (p.state == CircuitState.OPEN && rejectedUnsampled(p, false)) {
+            return false;
+        }
+        return acquireSlow(p, false) != null;
+    }
+
+    /**
+     * The common OPEN rejection, small enough to be inlined into the callers: no clock sample is due for this thread
+     * and the last sample shows the open duration has not passed. Rejects (or throws, when {@code throwing}) and returns
+     * true; otherwise returns false without any effect, and {@link #acquireSlow} decides, sampling the clock.
+     */
+    private boolean rejectedUnsampled(Phase p, boolean throwing) {
+        ThreadCounters.Cell cell = counters.cell();
+        ClockSampler sampler = p.sampler;
+        long elapsed = sampler.lastNanos() - p.enteredNanos;
+        if (sampler.shouldSample(cell.rejected) || elapsed >= p.openNanos) {
+            return false;
+        }
+        reject(p, p.openNanos - elapsed, throwing, cell);
+        return true;
     }
 
     /**
@@ -241,11 +265,12 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 case DISABLED:
                     return p;
                 case FORCED_OPEN:
-                    return reject(p, Long.MAX_VALUE, throwing);
+                    return reject(p, Long.MAX_VALUE, throwing, counters.cell());
                 case OPEN: {
                     ClockSampler sampler = p.sampler;
+                    ThreadCounters.Cell cell = counters.cell();
                     long now;
-                    if (sampler.shouldSample()) {
+                    if (sampler.shouldSample(cell.rejected)) {
                         now = sampler.sample(time);
                         if (sync != null && sync.refreshIfDue(now) && phase != p) {
                             p = phase;
@@ -256,7 +281,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     }
                     long elapsed = now - p.enteredNanos;
                     if (elapsed < p.openNanos) {
-                        return reject(p, p.openNanos - elapsed, throwing);
+                        return reject(p, p.openNanos - elapsed, throwing, cell);
                     }
                     if (sync != null && !sync.tryClaimProbe(p, now)) {
                         // Another JVM runs the trial, or the store holds a newer state the sync has just adopted.
@@ -264,7 +289,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                             p = phase;
                             continue;
                         }
-                        return reject(p, 0L, throwing);
+                        return reject(p, 0L, throwing, cell);
                     }
                     // The new phase is published holding this caller's trial permit, so moving to half-open and
                     // taking the first permit are one atomic step.
@@ -288,7 +313,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                                     p = phase;
                                     continue;
                                 }
-                                return reject(p, 0L, throwing);
+                                return reject(p, 0L, throwing, counters.cell());
                             }
                             p.markAcquired(now);
                             return p;
@@ -298,7 +323,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                         continue; // decided to close or reopen: help commit it, then ask the new phase
                     }
                     ClockSampler sampler = p.sampler;
-                    if (sampler.shouldSample()) {
+                    ThreadCounters.Cell cell = counters.cell();
+                    if (sampler.shouldSample(cell.rejected)) {
                         long now = sampler.sample(time);
                         if (sync != null && sync.refreshIfDue(now) && phase != p) {
                             p = phase;
@@ -319,7 +345,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                             continue;
                         }
                     }
-                    return reject(p, 0L, throwing);
+                    return reject(p, 0L, throwing, cell);
                 }
                 default:
                     throw new AssertionError(p.state);
@@ -343,8 +369,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         return next;
     }
 
-    private Phase reject(Phase p, long retryAfterNanos, boolean throwing) {
-        rejected.increment();
+    private Phase reject(Phase p, long retryAfterNanos, boolean throwing, ThreadCounters.Cell cell) {
+        cell.addRejected();
         for (CircuitBreakerListener listener : listeners) {
             try {
                 listener.onCallNotPermitted(name, p.state);
@@ -407,9 +433,10 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     }
 
     private void recordSuccess(Phase p, long durationNanos) {
-        successes.increment();
+        ThreadCounters.Cell cell = counters.cell();
+        cell.addSuccess();
         ClockSampler stamp = successClock;
-        if (stamp.shouldSample()) {
+        if (stamp.shouldSample(cell.successes)) {
             long now = stamp.sample(time);
             if (sync != null) {
                 sync.refreshIfDue(now);
@@ -446,7 +473,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         failures.increment();
         lastFailureNanos = time.nanoTime();
         hasFailure = true;
-        successesAtLastFailure = successes.sum();
+        successesAtLastFailure = counters.successes();
         if (p.permitsAll) {
             if (p.window != null) {
                 p.addFailure(Integer.MAX_VALUE); // for the stats; the window decides
@@ -583,10 +610,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     @Override
     public void reset() {
         moveTo(CircuitState.CLOSED, true);
-        successes.reset();
+        counters.reset();
         failures.reset();
         released.reset();
-        rejected.reset();
         successesAtLastFailure = 0;
         successClock.clear();
         hasFailure = false;
@@ -599,6 +625,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         checkNotNull(action, "action");
         Phase p = phase;
         if (!p.permitsAll || p.tripped()) {
+            if (p.state == CircuitState.OPEN) {
+                rejectedUnsampled(p, true); // throws if it rejects
+            }
             p = acquireSlow(p, true);
         }
         long start = timed ? time.nanoTime() : 0L;
@@ -653,7 +682,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     @Override
     public CircuitStats stats() {
         Phase p = refreshed();
-        long success = successes.sum();
+        long success = counters.successes();
         long failure = failures.sum();
         long requests = success + failure + released.sum();
         long nowNanos = time.nanoTime();
@@ -679,7 +708,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 failure,
                 Math.max(0L, success - successesAtLastFailure),
                 Math.max(0, p.consecutiveFailures),
-                rejected.sum(),
+                counters.rejected(),
                 lastSuccess,
                 lastFailure,
                 failureRate,

@@ -14,7 +14,7 @@ class ClockSamplerTest {
         ManualTimeSource time = new ManualTimeSource();
 
         for (int i = 0; i < 100; i++) {
-            assertThat(sampler.shouldSample()).isTrue();
+            assertThat(sampler.shouldSample(i + 1)).isTrue();
             sampler.sample(time);
         }
 
@@ -63,7 +63,7 @@ class ClockSamplerTest {
         sampler.sample(time);
 
         assertThat(sampler.mask()).isZero();
-        assertThat(sampler.shouldSample()).isTrue();
+        assertThat(sampler.shouldSample(12345L)).isTrue();
         assertThat(sampler.lastNanos()).isEqualTo(time.nanoTime());
     }
 
@@ -77,13 +77,39 @@ class ClockSamplerTest {
         }
 
         int sampled = 0;
-        for (int i = 0; i < 64_000; i++) {
-            if (sampler.shouldSample()) {
+        for (int i = 1; i <= 64_000; i++) {
+            if (sampler.shouldSample(i)) {
                 sampled++;
             }
         }
 
-        assertThat(sampled).isBetween(500, 1500);
+        assertThat(sampled).isEqualTo(1000); // one call in mask + 1 = 64, counted down per thread
+    }
+
+    @Test
+    void samplesOneCallInEveryMaskPlusOneOfTheCallersCount() {
+        ClockSampler wide = new ClockSampler(1023);
+        ClockSampler narrow = new ClockSampler(1);
+        ManualTimeSource time = new ManualTimeSource();
+        for (int i = 0; i < 20; i++) {
+            time.advance(Duration.ofNanos(1000));
+            wide.sample(time);
+            narrow.sample(time);
+        }
+        assertThat(wide.mask()).isEqualTo(1023);
+        assertThat(narrow.mask()).isEqualTo(1);
+
+        // any run of mask + 1 consecutive counts has exactly one sample, whatever the count was before
+        long start = 5_000_000_123L;
+        int wideSamples = 0;
+        int narrowSamples = 0;
+        for (long count = start; count < start + 2048; count++) {
+            wideSamples += wide.shouldSample(count) ? 1 : 0;
+            narrowSamples += narrow.shouldSample(count) ? 1 : 0;
+        }
+        assertThat(wideSamples).isEqualTo(2);
+        assertThat(narrowSamples).isEqualTo(1024);
+        assertThat(narrow.shouldSample(start)).isNotEqualTo(narrow.shouldSample(start + 1));
     }
 
     @Test
