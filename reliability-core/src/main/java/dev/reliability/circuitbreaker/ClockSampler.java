@@ -9,11 +9,11 @@ import dev.reliability.TimeSource;
  * <p>While the mask is zero every call samples; otherwise each thread samples one call in {@code mask + 1}: those whose
  * count in the caller's own counter (which the call increments anyway) is a multiple of {@code mask + 1}. Deciding not
  * to sample therefore writes no shared memory and draws no random number; a mask that narrows takes effect within
- * {@code mask + 1} calls. Each sample compares the
- * time since the previous sample with {@link #TARGET_NANOS}: much shorter (a quarter or less) doubles the sampling
- * interval, up to {@code maxMask + 1} calls; longer resets it to every call. Under steady load the gap between samples
- * therefore settles below about a millisecond, and after a lull the next call always samples. A clock that does not move
- * (a manual test clock) never widens the interval, so virtual-time tests see every call sampled.
+ * {@code mask + 1} calls. Each sample compares the time since the previous sample with {@link #TARGET_NANOS}: much
+ * shorter (a quarter or less) doubles the sampling interval, up to {@code maxMask + 1} calls; longer resets it to every
+ * call. Under steady load the gap between samples therefore settles below about a millisecond, and after a lull the
+ * next call always samples. A clock that does not move (a manual test clock) never widens the interval, so virtual-time
+ * tests see every call sampled.
  *
  * <p>The fields are updated without compare-and-set: a lost update only shifts the heuristic and never affects
  * correctness, because callers treat the sampled time as a lower bound of the current time.

@@ -26,13 +26,13 @@ import java.util.concurrent.atomic.LongAdder;
  * transition. The operations are therefore linearizable, which the Lincheck tests check.
  *
  * <p>Hot paths. Closed, consecutive-failure mode: a permit is two reads of the phase (the reference and its failure
- * count); a success adds one to the calling thread's own counter cell (a plain store, no atomic read-modify-write;
- * see {@link ThreadCounters}), and a clock read for the last-success time only on a sample of calls (see {@link
+ * count); a success adds one to the calling thread's own counter cell (a plain store, no atomic read-modify-write; see
+ * {@link ThreadCounters}), and a clock read for the last-success time only on a sample of calls (see {@link
  * ClockSampler}, which decides from the same cell's count). The failure count is written only when it is not zero, so
- * successes on different cores share its cache line. Open: a rejection is a phase read, the same per-thread count and
- * a sampled clock read; between samples it takes a path small enough to be inlined into {@code tryAcquirePermission}
- * and {@code execute}. Nothing on these paths allocates or locks. {@code execute} reads the clock around the call only when slow
- * calls are tracked or listeners need durations.
+ * successes on different cores share its cache line. Open: a rejection is a phase read, the same per-thread count and a
+ * sampled clock read; between samples it takes a path small enough to be inlined into {@code tryAcquirePermission} and
+ * {@code execute}. Nothing on these paths allocates or locks. {@code execute} reads the clock around the call only when
+ * slow calls are tracked or listeners need durations.
  *
  * <p>Everything a state store needs to snapshot and restore the breaker lives in the current phase: state,
  * generation, when it began, the open duration, the number of consecutive reopens, the consecutive failures and the
@@ -236,8 +236,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     /**
      * The common OPEN rejection, small enough to be inlined into the callers: no clock sample is due for this thread
-     * and the last sample shows the open duration has not passed. Rejects (or throws, when {@code throwing}) and returns
-     * true; otherwise returns false without any effect, and {@link #acquireSlow} decides, sampling the clock.
+     * and the last sample shows the open duration has not passed. Rejects (or throws, when {@code throwing}) and
+     * returns true; otherwise returns false without any effect, and {@link #acquireSlow} decides, sampling the clock.
      */
     private boolean rejectedUnsampled(Phase p, boolean throwing) {
         ThreadCounters.Cell cell = counters.cell();
