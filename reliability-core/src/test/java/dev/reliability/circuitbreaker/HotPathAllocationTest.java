@@ -57,7 +57,7 @@ class HotPathAllocationTest {
     }
 
     private long allocatedBy(Runnable calls) {
-        calls.run(); // warm up: class initialisation, LongAdder cells, ThreadLocalRandom seed
+        calls.run(); // warm up: class initialisation, the per-thread counter cells, the samplers
         long before = allocated();
         calls.run();
         return allocated() - before;
