@@ -92,6 +92,15 @@ final class ConfigTable {
         return Args.toDuration(value.todouble(), () -> fieldError(key, expected, value));
     }
 
+    /** As {@link #seconds}, but zero is refused too, for timeouts and open durations. */
+    Duration positiveSeconds(String key, Duration defaultValue) {
+        Duration value = seconds(key, defaultValue);
+        if (value.isZero()) {
+            throw error("'" + key + "': positive number of seconds expected, got 0");
+        }
+        return value;
+    }
+
     boolean bool(String key, boolean defaultValue) {
         LuaValue value = table.get(key);
         if (value.isnil()) {

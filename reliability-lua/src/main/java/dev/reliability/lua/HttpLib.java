@@ -72,11 +72,7 @@ final class HttpLib extends TwoArgFunction {
             return request.timeout(DEFAULT_TIMEOUT);
         }
         ConfigTable options = ConfigTable.of(args, optionsIndex, function, OPTIONS);
-        Duration timeout = options.seconds("timeout", DEFAULT_TIMEOUT);
-        if (timeout.isZero()) {
-            throw options.error("'timeout': positive number of seconds expected, got 0");
-        }
-        request.timeout(timeout);
+        request.timeout(options.positiveSeconds("timeout", DEFAULT_TIMEOUT));
         LuaValue headers = options.raw("headers");
         if (!headers.isnil()) {
             if (!headers.istable()) {

@@ -93,10 +93,7 @@ final class LuaCircuitBreakers {
 
     private static CircuitBreakerConfig breakerConfig(ConfigTable config) {
         int successThreshold = config.integer("success_threshold", 1, CircuitBreakerConfig.DEFAULT_SUCCESS_THRESHOLD);
-        Duration timeout = config.seconds("timeout", CircuitBreakerConfig.DEFAULT_OPEN_DURATION);
-        if (timeout.isZero()) {
-            throw config.error("'timeout': positive number of seconds expected, got 0");
-        }
+        Duration timeout = config.positiveSeconds("timeout", CircuitBreakerConfig.DEFAULT_OPEN_DURATION);
         return CircuitBreakerConfig.builder()
                 .failureThreshold(config.integer("max_failures", 1, CircuitBreakerConfig.DEFAULT_FAILURE_THRESHOLD))
                 .openDuration(timeout)
@@ -155,12 +152,7 @@ final class LuaCircuitBreakers {
 
     /** {@code list_circuits()}: the registry's names, sorted. */
     LuaTable names() {
-        LuaTable names = new LuaTable();
-        int index = 1;
-        for (String name : registry.circuitBreakerNames()) {
-            names.set(index++, name);
-        }
-        return names;
+        return LuaValues.array(registry.circuitBreakerNames());
     }
 
     /** {@code reset_circuit(name)}: true, or false and a message. */

@@ -121,6 +121,16 @@ final class LuaValues {
         }
     }
 
+    /** A Lua sequence of strings, as {@code keys} and {@code list_circuits} return. */
+    static LuaTable array(List<String> values) {
+        LuaTable table = new LuaTable();
+        int index = 1;
+        for (String value : values) {
+            table.set(index++, value);
+        }
+        return table;
+    }
+
     static LuaValue exact(long number, String key, String function) {
         if (Math.abs(number) > MAX_EXACT || number == Long.MIN_VALUE) {
             throw new LuaError(

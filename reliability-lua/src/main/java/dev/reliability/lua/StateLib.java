@@ -5,7 +5,6 @@ import dev.reliability.state.StateStore;
 import dev.reliability.state.StateStoreException;
 import dev.reliability.state.StateValue;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -64,7 +63,7 @@ final class StateLib extends TwoArgFunction {
         Modules.add(module, function("exists", args -> LuaValue.valueOf(store.exists(key(args, "exists")))));
         Modules.add(module, function("keys", args -> {
             String pattern = args.arg1().isnil() ? "*" : Args.string(args, 1, "keys");
-            return list(store.keys(pattern));
+            return LuaValues.array(store.keys(pattern));
         }));
         Modules.add(module, function("clear", args -> LuaValue.valueOf(store.clear(Args.string(args, 1, "clear")))));
         Modules.add(module, function("increment", args -> add(args, "increment", 1)));
@@ -255,15 +254,6 @@ final class StateLib extends TwoArgFunction {
                     "ttl of at most " + StateStore.MAX_TTL.toDays() + " days expected, got " + Args.format(seconds));
         }
         return ttl;
-    }
-
-    private static LuaTable list(List<String> values) {
-        LuaTable table = new LuaTable();
-        int index = 1;
-        for (String value : values) {
-            table.set(index++, value);
-        }
-        return table;
     }
 
     private static ModuleFunction function(String name, java.util.function.Function<Varargs, Varargs> body) {
