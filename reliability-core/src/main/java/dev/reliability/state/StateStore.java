@@ -2,7 +2,10 @@ package dev.reliability.state;
 
 import dev.reliability.internal.Preconditions;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -320,6 +323,76 @@ public interface StateStore extends AutoCloseable {
      * @throws StateStoreException if the store fails
      */
     boolean compareAndSetVersion(String key, long expectedVersion, StateValue value);
+
+    /**
+     * Returns the values and versions of several keys, in as few round trips as the store can manage. The result is the
+     * same as calling {@link #getVersioned(String)} for each key, though not necessarily at one instant: each entry is
+     * a value the key held during the call. The default does exactly that; stores that can read many keys at once
+     * override it.
+     *
+     * <p>A registry's sync worker calls this once per sync interval with the keys of all its breaker and budget
+     * records, so its cost decides the store load of an idle fleet.
+     *
+     * @param keys the keys, in any order; duplicates are read once
+     * @return a map from each present key to its value and version; absent and expired keys are left out
+     * @throws NullPointerException if {@code keys} or one of them is null
+     * @throws IllegalArgumentException if a key is not valid; nothing is read then
+     * @throws StateStoreException if the store fails
+     */
+    default Map<String, VersionedValue> getAllVersioned(Collection<String> keys) {
+        Objects.requireNonNull(keys, "keys");
+        for (String key : keys) {
+            checkKey(key, "key");
+        }
+        Map<String, VersionedValue> values = new HashMap<>();
+        for (String key : keys) {
+            getVersioned(key).ifPresent(v -> values.put(key, v));
+        }
+        return values;
+    }
+
+    /**
+     * Asks the store to tell {@code listener} when a key that starts with {@code keyPrefix} is written, by any process
+     * sharing the store. Stores that cannot push changes return empty, and callers poll instead; the default does so.
+     *
+     * <p>A notification says only that a key may have changed: the listener reads the key to learn its value. Listeners
+     * run on a thread of the store, must be quick and must not throw. Where notifications may have been lost (the
+     * store's connection dropped and was opened again), the store calls {@link ChangeListener#missed()}, after which
+     * the listener should read every key it cares about.
+     *
+     * @param keyPrefix the prefix of the keys to watch, possibly empty
+     * @param listener told of changes
+     * @return a watch to close when changes are no longer wanted, or empty if the store cannot push changes
+     * @throws NullPointerException if an argument is null
+     * @throws StateStoreException if the store can push changes but failed to start
+     */
+    default Optional<Watch> watch(String keyPrefix, ChangeListener listener) {
+        Objects.requireNonNull(keyPrefix, "keyPrefix");
+        Objects.requireNonNull(listener, "listener");
+        return Optional.empty();
+    }
+
+    /** Told of writes to watched keys (see {@link #watch(String, ChangeListener)}). */
+    interface ChangeListener {
+
+        /**
+         * A key may have been written.
+         *
+         * @param key the key
+         */
+        void changed(String key);
+
+        /** Notifications may have been lost; every watched key may have changed. */
+        void missed();
+    }
+
+    /** A running watch (see {@link #watch(String, ChangeListener)}). */
+    interface Watch extends AutoCloseable {
+
+        /** Stops notifications; closing twice does nothing. */
+        @Override
+        void close();
+    }
 
     /** Releases the store's resources. Closing twice does nothing; any later operation throws. */
     @Override

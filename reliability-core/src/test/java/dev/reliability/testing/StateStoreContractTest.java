@@ -581,6 +581,48 @@ public abstract class StateStoreContractTest {
         assertThat(store.getVersioned("k").orElseThrow().value()).isEqualTo(StateValue.of(2L));
     }
 
+    @Test
+    void getAllVersionedReadsThePresentKeysWithTheirVersions() {
+        store.set("a", StateValue.of(1L));
+        store.increment("a", 1);
+        store.set("b", StateValue.of("text"));
+        store.set("gone", StateValue.of(true), Duration.ofSeconds(1));
+        time.advance(Duration.ofSeconds(1));
+
+        Map<String, VersionedValue> all = store.getAllVersioned(List.of("a", "b", "gone", "missing", "a"));
+
+        assertThat(all)
+                .containsOnlyKeys("a", "b")
+                .containsEntry("a", store.getVersioned("a").orElseThrow())
+                .containsEntry("b", store.getVersioned("b").orElseThrow());
+        assertThat(store.getAllVersioned(List.of())).isEmpty();
+    }
+
+    @Test
+    void getAllVersionedReadsManyKeys() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 2_500; i++) {
+            keys.add("many:" + i);
+            if (i % 3 == 0) {
+                store.compareAndSetVersion("many:" + i, 0, StateValue.of((long) i));
+            }
+        }
+
+        Map<String, VersionedValue> all = store.getAllVersioned(keys);
+
+        assertThat(all).hasSize(834);
+        assertThat(all.get("many:2499")).isEqualTo(new VersionedValue(StateValue.of(2_499L), 1));
+        assertThat(all).doesNotContainKey("many:2498");
+    }
+
+    @Test
+    void getAllVersionedRejectsABadKeyBeforeReading() {
+        List<String> keys = new ArrayList<>(List.of("a", ""));
+        assertThatThrownBy(() -> store.getAllVersioned(keys)).isInstanceOf(IllegalArgumentException.class);
+        keys.set(1, null);
+        assertThatThrownBy(() -> store.getAllVersioned(keys)).isInstanceOf(NullPointerException.class);
+    }
+
     // ---------------------------------------------------------------- limits and bad input
 
     @Test
