@@ -11,6 +11,7 @@ import dev.reliability.internal.BreakerSnapshot;
 import dev.reliability.internal.BreakerSync;
 import dev.reliability.internal.Exceptions;
 import dev.reliability.internal.Listeners;
+import dev.reliability.internal.SyncedState;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Instant;
@@ -36,10 +37,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Everything a state store needs to snapshot and restore the breaker lives in the current phase: state,
  * generation, when it began, the open duration, the number of consecutive reopens, the consecutive failures and the
- * half-open progress. A breaker created by a registry with a state store finds its {@link BreakerSync} among its
- * listeners: the sync restores the stored state at creation, is told of every transition and counted failure, claims
- * half-open trial permits across JVMs, and refreshes on clock reads the breaker samples anyway, so the closed-state
- * permit and zero-failure success paths stay exactly as they are without one.
+ * half-open progress. A breaker created by a registry with a state store is handed its {@link BreakerSync} by the
+ * registry (see {@link BreakerSync#bindNext}): the sync restores the stored state at creation, is told of every
+ * transition and counted failure (queued, never written on the caller's thread) and claims half-open trial permits
+ * across JVMs, so the closed-state permit and zero-failure success paths stay exactly as they are without one.
  */
 final class StateMachineCircuitBreaker implements CircuitBreaker {
     private static final VarHandle PHASE;
@@ -101,17 +102,11 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         this.time = checkNotNull(time, "timeSource");
         checkNotNull(listeners, "listeners");
         List<CircuitBreakerListener> plain = new ArrayList<>(listeners.size());
-        BreakerSync found = null;
         for (CircuitBreakerListener listener : listeners) {
-            checkNotNull(listener, "listener");
-            if (listener instanceof BreakerSync) {
-                found = (BreakerSync) listener; // persistence, not an observer: it must not make execute timed
-            } else {
-                plain.add(listener);
-            }
+            plain.add(checkNotNull(listener, "listener"));
         }
         this.listeners = plain.toArray(new CircuitBreakerListener[0]);
-        this.sync = found;
+        this.sync = BreakerSync.takeBound();
         this.failureThreshold = config.failureThreshold();
         this.successThreshold = config.successThreshold();
         this.halfOpenPermits = config.halfOpenPermits();
@@ -158,9 +153,6 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
      * clock only when the breaker is open.
      */
     private Phase refreshed() {
-        if (sync != null) {
-            sync.refreshIfDue(time.nanoTime());
-        }
         Phase p = current();
         if (p.state == CircuitState.OPEN) {
             long now = time.nanoTime();
@@ -272,10 +264,6 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     long now;
                     if (sampler.shouldSample(cell.rejected)) {
                         now = sampler.sample(time);
-                        if (sync != null && sync.refreshIfDue(now) && phase != p) {
-                            p = phase;
-                            continue;
-                        }
                     } else {
                         now = sampler.lastNanos();
                     }
@@ -283,7 +271,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     if (elapsed < p.openNanos) {
                         return reject(p, p.openNanos - elapsed, throwing, cell);
                     }
-                    if (sync != null && !sync.tryClaimProbe(p, now)) {
+                    if (sync != null && !sync.claimTrial()) {
                         // Another JVM runs the trial, or the store holds a newer state the sync has just adopted.
                         if (phase != p) {
                             p = phase;
@@ -298,7 +286,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                         return next;
                     }
                     if (sync != null) {
-                        sync.probeReleased(p); // another thread moved first: give back the claimed trial
+                        sync.trialReleased(); // another thread moved first: give back the claimed trial
                     }
                     p = phase;
                     continue;
@@ -307,7 +295,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     if (p.permitsInFlight() < halfOpenPermits) {
                         long now = time.nanoTime();
                         if (p.tryTakePermit(halfOpenPermits)) {
-                            if (sync != null && !sync.tryClaimProbe(p, now)) {
+                            if (sync != null && !sync.claimTrial()) {
                                 p.releasePermit();
                                 if (phase != p) {
                                     p = phase;
@@ -326,12 +314,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     ThreadCounters.Cell cell = counters.cell();
                     if (sampler.shouldSample(cell.rejected)) {
                         long now = sampler.sample(time);
-                        if (sync != null && sync.refreshIfDue(now) && phase != p) {
-                            p = phase;
-                            continue;
-                        }
-                        if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos
-                                && (sync == null || sync.tryClaimProbe(p, now))) {
+                        if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos && (sync == null || sync.claimTrial())) {
                             // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
                             // half-open generation. Same state, so no event; the stuck calls' outcomes are ignored.
                             Phase next = halfOpen(p, now, true);
@@ -339,7 +322,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                                 return next; // holding the first permit of the new generation
                             }
                             if (sync != null) {
-                                sync.probeReleased(p);
+                                sync.trialReleased();
                             }
                             p = phase;
                             continue;
@@ -392,7 +375,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     private void release(Phase p) {
         released.increment();
         if (p.state == CircuitState.HALF_OPEN && p.releasePermit() && sync != null) {
-            sync.probeReleased(p);
+            sync.trialReleased();
         }
     }
 
@@ -437,14 +420,11 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         cell.addSuccess();
         ClockSampler stamp = successClock;
         if (stamp.shouldSample(cell.successes)) {
-            long now = stamp.sample(time);
-            if (sync != null) {
-                sync.refreshIfDue(now);
-            }
+            stamp.sample(time);
         }
         if (p.permitsAll) {
             if (p.clearFailures() && sync != null) {
-                sync.failuresCleared(p);
+                sync.failuresCleared();
             }
             if (p.window != null) {
                 recordInWindow(p, slowNanos > 0 && durationNanos >= slowNanos ? SlidingWindow.SLOW : 0);
@@ -457,7 +437,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
             if (result == Phase.CLOSE) {
                 finishSealed(p);
             } else if (result == Phase.COUNTED && sync != null) {
-                sync.trialSucceeded(p);
+                sync.trialSucceeded();
             }
         }
         for (CircuitBreakerListener listener : listeners) {
@@ -485,7 +465,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 if (count == Phase.TRIPPED) {
                     finishSealed(p);
                 } else if (count > 0 && sync != null) {
-                    sync.failureCounted(p, count);
+                    sync.failureCounted();
                 }
             } else {
                 p.addFailure(Integer.MAX_VALUE); // DISABLED counts but never opens
@@ -556,7 +536,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         }
         publish(from.state, to.state);
         if (sync != null) {
-            sync.transitioned(from, to, manual);
+            sync.transitioned(SYNCED[from.state.ordinal()], SYNCED[to.state.ordinal()], manual);
         }
         return true;
     }
@@ -722,16 +702,16 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     // ---------------------------------------------------------------- persistence
 
-    private static CircuitState stateNamed(String externalName) {
+    /** The persisted mirror of each state, by ordinal. */
+    private static final SyncedState[] SYNCED = new SyncedState[CircuitState.values().length];
+
+    static {
         for (CircuitState state : CircuitState.values()) {
-            if (state.externalName().equals(externalName)) {
-                return state;
-            }
+            SYNCED[state.ordinal()] = SyncedState.valueOf(state.name());
         }
-        throw new IllegalArgumentException("state must be a circuit state's external name, was " + externalName);
     }
 
-    /** What the registry's persistence sees of this breaker; only {@link BreakerSync} calls it. */
+    /** What the registry's sync worker sees of this breaker; only the worker calls it. */
     private final class Handle implements BreakerHandle {
         @Override
         public String name() {
@@ -739,25 +719,28 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         }
 
         @Override
-        public Object current() {
-            return StateMachineCircuitBreaker.this.current();
-        }
-
-        @Override
-        public BreakerSnapshot snapshot(Object token) {
-            Phase p = (Phase) token;
+        public BreakerSnapshot snapshot() {
+            Phase p = current();
             long remaining = 0L;
             if (p.state == CircuitState.OPEN) {
                 remaining = Math.max(0L, p.openNanos - (time.nanoTime() - p.enteredNanos));
             }
             return new BreakerSnapshot(
-                    p.state.externalName(), remaining, p.openNanos, p.reopens, Math.max(0, p.consecutiveFailures));
+                    SYNCED[p.state.ordinal()],
+                    p.generation,
+                    remaining,
+                    p.openNanos,
+                    p.reopens,
+                    Math.max(0, p.consecutiveFailures));
         }
 
         @Override
-        public Object install(Object expected, BreakerSnapshot next, boolean publish) {
-            Phase from = (Phase) expected;
-            CircuitState state = stateNamed(next.state());
+        public boolean install(long expectedGeneration, BreakerSnapshot next, boolean publish) {
+            Phase from = current();
+            if (from.generation != expectedGeneration) {
+                return false;
+            }
+            CircuitState state = CircuitState.valueOf(next.state().name());
             long now = time.nanoTime();
             long openNanos = next.openNanos() > 0 ? next.openNanos() : baseOpenNanos;
             // An open phase that began (openNanos - remaining) ago, so it ends when the stored open-until time comes.
@@ -770,23 +753,19 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     : Math.max(0, next.failures());
             Phase to = new Phase(state, from.generation + 1, entered, openNanos, next.reopens(), window, failures);
             if (!PHASE.compareAndSet(StateMachineCircuitBreaker.this, from, to)) {
-                return null;
+                return false;
             }
             if (publish) {
                 publish(from.state, to.state);
             }
-            return to;
+            return true;
         }
 
         @Override
-        public void publish(Object from, Object to) {
-            StateMachineCircuitBreaker.this.publish(((Phase) from).state, ((Phase) to).state);
-        }
-
-        @Override
-        public void raiseFailures(Object token, int failures) {
-            Phase p = (Phase) token;
-            if (p.state == CircuitState.CLOSED
+        public void raiseFailures(long generation, int failures) {
+            Phase p = current();
+            if (p.generation == generation
+                    && p.state == CircuitState.CLOSED
                     && p.window == null
                     && p.raiseFailures(failures, failureThreshold) == Phase.TRIPPED) {
                 finishSealed(p);

@@ -1,8 +1,8 @@
 package dev.reliability.internal;
 
 /**
- * The side of a persisted breaker that the registry's persistence drives: it reads the breaker's current phase and
- * installs phases adopted from the store. Phases are opaque tokens; installing is a compare-and-set on the current one.
+ * The side of a persisted breaker that the registry's sync worker drives: it reads the breaker's current phase and
+ * installs phases adopted from the store. Installing is a compare-and-set on the generation of the current phase.
  */
 public interface BreakerHandle {
 
@@ -10,27 +10,21 @@ public interface BreakerHandle {
     String name();
 
     /** The current phase, after committing any decided transition. */
-    Object current();
-
-    /** The persisted part of a phase. */
-    BreakerSnapshot snapshot(Object phase);
+    BreakerSnapshot snapshot();
 
     /**
-     * Replaces {@code expected} by a phase built from {@code next}, if {@code expected} is still current. Publishes the
-     * change to the breaker's listeners when {@code publish} is set and the state differs.
+     * Replaces the current phase by one built from {@code next}, if its generation is still {@code expectedGeneration}.
+     * Publishes the change to the breaker's listeners when {@code publish} is set and the state differs.
      *
-     * @return the installed phase, or null if {@code expected} was no longer current
+     * @return whether it was installed
      */
-    Object install(Object expected, BreakerSnapshot next, boolean publish);
-
-    /** Publishes the change from one phase to another to the breaker's listeners, if their states differ. */
-    void publish(Object from, Object to);
+    boolean install(long expectedGeneration, BreakerSnapshot next, boolean publish);
 
     /**
-     * Raises the consecutive failures of a closed phase to {@code failures}, opening the breaker when that reaches the
-     * threshold. No effect on another phase or a higher count.
+     * Raises the consecutive failures of the closed phase of {@code generation} to {@code failures}, opening the
+     * breaker when that reaches the threshold. No effect on another phase or a higher count.
      */
-    void raiseFailures(Object phase, int failures);
+    void raiseFailures(long generation, int failures);
 
     /** The consecutive failures that open the breaker. */
     int failureThreshold();

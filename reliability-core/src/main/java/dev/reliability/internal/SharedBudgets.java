@@ -1,5 +1,6 @@
 package dev.reliability.internal;
 
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -13,16 +14,53 @@ public final class SharedBudgets {
     @FunctionalInterface
     public interface Factory {
         /**
-         * Returns a budget with the template's settings that flushes through {@code flush}.
+         * Returns a budget with the template's settings whose deposits and retries go through {@code ledger}.
          *
          * @param template the budget whose settings to copy
          * @param timeSource the time source the budget reads
-         * @param flush called at most once per {@code flushNanos} with the local net deposit since the last flush, in
-         *     millionths of a token; returns the cluster's balance after it, in millionths, or a negative number if
-         *     the store failed (the deposit is then kept for the next flush)
-         * @param flushNanos the flush interval
+         * @param ledger where the budget records its net deposits and from where it learns the cluster's balance
          */
-        Object create(Object template, Object timeSource, LongUnaryOperator flush, long flushNanos);
+        Object create(Object template, Object timeSource, Ledger ledger);
+    }
+
+    /**
+     * What one shared budget owes the store, and how it adopts the cluster's balance. The budget adds to it on the
+     * caller's thread (a striped add, never store I/O); the registry's sync worker drains it, writes the sum and hands
+     * back the cluster's balance. Balances and deposits are in millionths of a token.
+     */
+    public static final class Ledger {
+        private final LongAdder unflushed = new LongAdder();
+        private volatile LongUnaryOperator adopt = shared -> shared;
+
+        /** Budget side: a deposit (positive) or a retry (negative) made since the last drain. */
+        public void add(long amount) {
+            unflushed.add(amount);
+        }
+
+        /** Budget side: what the worker's adoptions call, with the cluster's balance; returns the local balance. */
+        public void onAdopt(LongUnaryOperator adopter) {
+            this.adopt = adopter;
+        }
+
+        /** Budget side: what was added since the last drain. */
+        public long pending() {
+            return unflushed.sum();
+        }
+
+        /** Worker side: takes the net deposit to write. */
+        public long drain() {
+            return unflushed.sumThenReset();
+        }
+
+        /** Worker side: gives back a drained deposit that could not be written. */
+        public void restore(long amount) {
+            unflushed.add(amount);
+        }
+
+        /** Worker side: the cluster's balance after the last write or read. */
+        public void adopt(long shared) {
+            adopt.applyAsLong(shared);
+        }
     }
 
     private static volatile Factory factory;
@@ -35,11 +73,11 @@ public final class SharedBudgets {
     }
 
     /** Builds a shared budget; the template's class has registered the factory. */
-    public static Object create(Object template, Object timeSource, LongUnaryOperator flush, long flushNanos) {
+    public static Object create(Object template, Object timeSource, Ledger ledger) {
         Factory f = factory;
         if (f == null) {
             throw new IllegalStateException("no retry budget factory registered");
         }
-        return f.create(template, timeSource, flush, flushNanos);
+        return f.create(template, timeSource, ledger);
     }
 }

@@ -1,5 +1,6 @@
 package dev.reliability.registry;
 
+import dev.reliability.internal.SyncedState;
 import dev.reliability.state.StateValue;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,7 +11,7 @@ import java.util.TreeMap;
  * The record a persisted breaker keeps in the state store, under {@code reliability:breaker:<name>}, written by
  * compare-and-set on the store's version. Times are wall-clock epoch milliseconds, never monotonic readings.
  *
- * @param state the state's external name
+ * @param state the state, stored by its external name
  * @param generation incremented by every write that changes the state, so nodes can tell a new state from an update
  * @param openUntilMs OPEN: when the open duration ends
  * @param openMs the current open duration, grown by reopens
@@ -23,7 +24,7 @@ import java.util.TreeMap;
  * @param reports QUORUM: the open nodes, each with the time its own open duration ends
  */
 record BreakerRecord(
-        String state,
+        SyncedState state,
         long generation,
         long openUntilMs,
         long openMs,
@@ -41,7 +42,7 @@ record BreakerRecord(
         reports = Map.copyOf(reports);
     }
 
-    BreakerRecord withState(String newState, long newGeneration) {
+    BreakerRecord withState(SyncedState newState, long newGeneration) {
         return new BreakerRecord(
                 newState, newGeneration, openUntilMs, openMs, reopens, failures, 0, 0, sinceMs, node, reports);
     }
@@ -100,7 +101,7 @@ record BreakerRecord(
 
     StateValue encode() {
         Map<String, StateValue> map = new TreeMap<>();
-        map.put("state", StateValue.of(state));
+        map.put("state", StateValue.of(state.stored()));
         map.put("generation", StateValue.of(generation));
         map.put("openUntilMs", StateValue.of(openUntilMs));
         map.put("openMs", StateValue.of(openMs));
@@ -128,7 +129,7 @@ record BreakerRecord(
                 r.asMap().forEach((k, v) -> reports.put(k, v.asLong()));
             }
             return Optional.of(new BreakerRecord(
-                    map.get("state").asString(),
+                    SyncedState.ofStored(map.get("state").asString()),
                     map.get("generation").asLong(),
                     map.get("openUntilMs").asLong(),
                     map.get("openMs").asLong(),

@@ -13,20 +13,18 @@ import dev.reliability.circuitbreaker.CircuitBreakerListener;
 import dev.reliability.circuitbreaker.CircuitState;
 import dev.reliability.circuitbreaker.CircuitStats;
 import dev.reliability.circuitbreaker.StateTransition;
+import dev.reliability.internal.BreakerSync;
 import dev.reliability.internal.Listeners;
 import dev.reliability.internal.SharedBudgets;
 import dev.reliability.retry.RetryBudget;
 import dev.reliability.state.StateStore;
-import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
 
@@ -42,21 +40,27 @@ import java.util.random.RandomGenerator;
  *
  * <p><b>Persistent and shared breakers.</b> With {@link Builder#stateStore}, every breaker the registry creates keeps
  * a versioned record in the store, under the key {@code reliability:breaker:<name>}: state, generation, open-until
- * time (wall clock, epoch milliseconds), open duration, consecutive failures and half-open progress.
+ * time (wall clock, epoch milliseconds), open duration, consecutive failures and half-open progress. One sync worker
+ * per registry (a daemon thread it owns, or the {@link Builder#syncExecutor}) does all the store I/O; <b>no caller
+ * waits for the store</b>, except in the two bounded cases below.
  *
  * <ul>
- *   <li>Transitions and counted failures are written through at once, on the caller's thread; a closed breaker with
- *       no consecutive failures does no store I/O on its permit and success paths.
- *   <li>A breaker created later (after a restart, or in another JVM) resumes the stored state: an open breaker stays
- *       open for its remaining time, and consecutive failures carry on.
- *   <li>Under a {@link SharingPolicy} that adopts remote state, each breaker re-reads its record at most once per
- *       {@link Builder#syncInterval}: on the first clock reading it samples after the interval (so a busy breaker
- *       refreshes within about a millisecond of it, and no caller waits on another's refresh), on {@link
- *       CircuitBreaker#state()}, and on a scheduler when {@link Builder#syncExecutor} is set. Half-open trial permits
- *       are claimed in the record by compare-and-set, so exactly {@code halfOpenPermits} trials run across JVMs.
- *   <li>When the store fails, breakers keep working on local state; one {@link
- *       CircuitBreakerListener#onStoreUnavailable} event and one WARNING log line report the outage, the store is
- *       tried again once per sync interval, and each breaker reconciles by compare-and-set when it answers (see
+ *   <li>Transitions, counted failures, trial outcomes and admin actions ({@code forceOpen}, {@code reset}, ...) take
+ *       effect locally at once and are queued per breaker; the worker writes them by compare-and-set within {@link
+ *       Builder#flushDelay} (default 10 ms), coalescing what one breaker queued meanwhile. {@link #close()} writes what
+ *       is queued. A crash loses at most the writes of the last flush delay.
+ *   <li>A breaker created later (after a restart, or in another JVM) starts from the stored state: an open breaker
+ *       stays open for its remaining time, and consecutive failures carry on. Creating a breaker waits for that read
+ *       at most {@link Builder#storeTimeout} (default 50 ms).
+ *   <li>Under a {@link SharingPolicy} that adopts remote state, the worker re-reads every record of the registry once
+ *       per {@link Builder#syncInterval} with one batched read ({@link StateStore#getAllVersioned}, 1,000 keys per
+ *       call), and, where the store pushes changes ({@link StateStore#watch}), re-reads a changed record at once.
+ *   <li>Half-open trials are claimed in the record by compare-and-set, on the worker, so exactly {@code
+ *       halfOpenPermits} trials run across JVMs. The call that finds the open time over waits for its claim at most
+ *       the store timeout; other calls are rejected until the claim is decided.
+ *   <li>When the store fails or does not answer a bounded wait in time, breakers keep working on local state; one
+ *       {@link CircuitBreakerListener#onStoreUnavailable} event and one WARNING log line report the outage, the store
+ *       is tried again once per sync interval, and each breaker reconciles by compare-and-set when it answers (see
  *       {@link SharingPolicy} and the README for the conflict rules).
  * </ul>
  *
@@ -65,11 +69,22 @@ import java.util.random.RandomGenerator;
  * {@link CircuitState#CLOSED} breaker; a breaker in any other state is never evicted. A breaker that is removed or
  * evicted stops notifying the registry's listeners, so nothing of it stays reachable from the registry.
  *
- * <p>Thread-safe. Lookups of existing breakers take no lock; creation, removal and eviction are serialised.
+ * <p>Thread-safe. Lookups of existing breakers take no lock; creation, removal and eviction are serialised. A registry
+ * with a state store should be closed ({@link #close()}, or try-with-resources); once neither an unclosed registry nor
+ * any of its breakers is reachable, its worker thread stops at the next sync interval, without a last flush.
  */
-public final class Registry {
+public final class Registry implements AutoCloseable {
     /** Default for {@link Builder#syncInterval}: one second. */
     public static final Duration DEFAULT_SYNC_INTERVAL = Duration.ofSeconds(1);
+
+    /** Default for {@link Builder#flushDelay}: 10 milliseconds. */
+    public static final Duration DEFAULT_FLUSH_DELAY = Duration.ofMillis(10);
+
+    /** Default for {@link Builder#storeTimeout}: 50 milliseconds. */
+    public static final Duration DEFAULT_STORE_TIMEOUT = Duration.ofMillis(50);
+
+    /** Default for {@link Builder#closeTimeout}: five seconds. */
+    public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
     private final TimeSource timeSource;
     private final RandomGenerator random;
@@ -79,7 +94,9 @@ public final class Registry {
     private final StateStore stateStore;
     private final Duration syncInterval;
     private final SharingPolicy sharingPolicy;
-    private final StoreLink link;
+    private final Duration closeTimeout;
+    private final SyncWorker worker;
+    private volatile boolean closed;
 
     private final ConcurrentHashMap<String, Entry> breakers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, RetryBudget> budgets = new ConcurrentHashMap<>();
@@ -97,52 +114,20 @@ public final class Registry {
         this.stateStore = builder.stateStore;
         this.syncInterval = builder.syncInterval;
         this.sharingPolicy = builder.sharingPolicy;
-        this.link = stateStore == null
+        this.closeTimeout = builder.closeTimeout;
+        this.worker = stateStore == null
                 ? null
-                : new StoreLink(stateStore, sharingPolicy, syncInterval.toNanos(), timeSource, listeners);
-        if (link != null && builder.syncExecutor != null) {
-            Refresher.start(this, builder.syncExecutor, syncInterval);
-        }
-    }
-
-    /**
-     * Refreshes every persisted breaker on the user's scheduler. It holds the registry weakly, so a registry nobody
-     * uses any more is collected, and the task then cancels itself.
-     */
-    private static final class Refresher implements Runnable {
-        private final WeakReference<Registry> registry;
-        private volatile Future<?> task;
-
-        private Refresher(Registry registry) {
-            this.registry = new WeakReference<>(registry);
-        }
-
-        static void start(Registry registry, ScheduledExecutorService executor, Duration interval) {
-            Refresher refresher = new Refresher(registry);
-            long nanos = interval.toNanos();
-            refresher.task = executor.scheduleAtFixedRate(refresher, nanos, nanos, TimeUnit.NANOSECONDS);
-        }
-
-        @Override
-        public void run() {
-            Registry r = registry.get();
-            if (r == null) {
-                Future<?> t = task;
-                if (t != null) {
-                    t.cancel(false);
-                }
-                return;
-            }
-            r.refreshAll();
-        }
-    }
-
-    /** Re-reads every persisted breaker's record now, skipping any that another thread is syncing. */
-    void refreshAll() {
-        for (Entry entry : breakers.values()) {
-            if (entry.sync != null) {
-                entry.sync.refreshNow();
-            }
+                : new SyncWorker(
+                        stateStore,
+                        sharingPolicy,
+                        timeSource,
+                        listeners,
+                        builder.syncExecutor,
+                        syncInterval.toNanos(),
+                        builder.flushDelay.toNanos(),
+                        builder.storeTimeout.toNanos());
+        if (worker != null) {
+            worker.start();
         }
     }
 
@@ -194,7 +179,8 @@ public final class Registry {
     public CircuitBreaker circuitBreaker(String name, CircuitBreakerConfig config) {
         checkName(name, "name");
         checkNotNull(config, "config");
-        if (link != null) {
+        checkOpen();
+        if (worker != null) {
             int max = StateStore.MAX_KEY_LENGTH - BreakerRecord.KEY_PREFIX.length();
             checkArgument(
                     name.length() <= max,
@@ -229,16 +215,22 @@ public final class Registry {
             evictIdlest();
         }
         List<CircuitBreakerListener> attached = new ArrayList<>(2);
-        // The breaker recognises its persistence among its listeners (and does not call it as one).
-        StoreSync sync = link == null ? null : new StoreSync(link, name);
-        if (sync != null) {
-            attached.add(sync);
-        }
         Detachable detachable = listeners.isEmpty() ? null : new Detachable(listeners);
         if (detachable != null) {
             attached.add(detachable);
         }
-        Entry entry = new Entry(CircuitBreaker.of(name, config, timeSource, attached), detachable, sync);
+        BreakerLink sync = worker == null ? null : new BreakerLink(worker, name);
+        CircuitBreaker breaker;
+        BreakerSync.bindNext(sync); // the breaker constructed next persists through it
+        try {
+            breaker = CircuitBreaker.of(name, config, timeSource, attached);
+        } finally {
+            BreakerSync.takeBound();
+        }
+        if (sync != null) {
+            worker.register(sync);
+        }
+        Entry entry = new Entry(breaker, detachable, sync);
         breakers.put(name, entry);
         return entry;
     }
@@ -270,7 +262,7 @@ public final class Registry {
             throw new IllegalStateException(
                     "maxBreakers (" + maxBreakers + ") reached and no breaker is CLOSED, so none can be evicted");
         }
-        detach(breakers.remove(idlest));
+        detach(breakers.remove(idlest), worker);
     }
 
     /**
@@ -295,8 +287,9 @@ public final class Registry {
     public RetryBudget retryBudget(String name, RetryBudget template) {
         checkName(name, "name");
         checkNotNull(template, "template");
-        if (link != null) {
-            int max = StateStore.MAX_KEY_LENGTH - BudgetFlush.KEY_PREFIX.length();
+        checkOpen();
+        if (worker != null) {
+            int max = StateStore.MAX_KEY_LENGTH - BudgetLink.KEY_PREFIX.length();
             checkArgument(
                     name.length() <= max,
                     "name must be at most %s characters with a state store, was %s",
@@ -306,15 +299,14 @@ public final class Registry {
         }
         RetryBudget budget = budgets.computeIfAbsent(
                 name,
-                n -> link == null
+                n -> worker == null
                         ? RetryBudget.builder()
                                 .retryRatio(template.retryRatio())
                                 .minRetriesPerSecond(template.minRetriesPerSecond())
                                 .maxTokens(template.maxTokens())
                                 .timeSource(timeSource)
                                 .build()
-                        : (RetryBudget) SharedBudgets.create(
-                                template, timeSource, new BudgetFlush(link, n, template), syncInterval.toNanos()));
+                        : sharedBudget(n, template));
         boolean same = budget.retryRatio() == template.retryRatio()
                 && budget.minRetriesPerSecond() == template.minRetriesPerSecond()
                 && budget.maxTokens() == template.maxTokens();
@@ -324,6 +316,13 @@ public final class Registry {
                     + budget.maxTokens() + "; requested " + template.retryRatio() + ", "
                     + template.minRetriesPerSecond() + ", " + template.maxTokens());
         }
+        return budget;
+    }
+
+    private RetryBudget sharedBudget(String name, RetryBudget template) {
+        BudgetLink link = new BudgetLink(name, template);
+        RetryBudget budget = (RetryBudget) SharedBudgets.create(template, timeSource, link.ledger);
+        worker.register(link);
         return budget;
     }
 
@@ -382,13 +381,40 @@ public final class Registry {
         synchronized (lock) {
             removed = breakers.remove(name);
         }
-        detach(removed);
+        detach(removed, worker);
         return removed != null;
     }
 
-    private static void detach(Entry entry) {
-        if (entry != null && entry.detachable != null) {
+    private static void detach(Entry entry, SyncWorker worker) {
+        if (entry == null) {
+            return;
+        }
+        if (entry.detachable != null) {
             entry.detachable.detach();
+        }
+        if (entry.sync != null) {
+            worker.unregister(entry.sync); // what it queued is still written
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("registry is closed");
+        }
+    }
+
+    /**
+     * Closes the registry: writes the breaker and budget changes still queued, waiting at most {@link
+     * Builder#closeTimeout}, then stops the sync worker (shutting its thread down, or cancelling its tasks on a {@link
+     * Builder#syncExecutor}, which stays the caller's). Breakers already handed out keep working on local state; the
+     * registry creates no more. Closing twice does nothing; without a state store it only marks the registry closed.
+     * Does not close the store.
+     */
+    @Override
+    public void close() {
+        closed = true;
+        if (worker != null) {
+            worker.close(closeTimeout.toNanos());
         }
     }
 
@@ -447,7 +473,7 @@ public final class Registry {
     }
 
     /**
-     * Returns how often a persisted breaker re-reads its record to adopt other JVMs' changes.
+     * Returns how often the sync worker re-reads every record to adopt other JVMs' changes.
      *
      * @return the sync interval
      */
@@ -466,11 +492,11 @@ public final class Registry {
 
     /** How many store outages this registry has reported, for tests. */
     long storeOutages() {
-        return link == null ? 0L : link.outages();
+        return worker == null ? 0L : worker.outages();
     }
 
     /** The persistence of a breaker, for tests; null without a store or breaker. */
-    StoreSync syncOf(String name) {
+    BreakerLink syncOf(String name) {
         Entry entry = breakers.get(name);
         return entry == null ? null : entry.sync;
     }
@@ -488,13 +514,13 @@ public final class Registry {
     private static final class Entry {
         final CircuitBreaker breaker;
         final Detachable detachable;
-        final StoreSync sync;
+        final BreakerLink sync;
         volatile long lastLookup;
         // Read and written only under the registry lock, during eviction scans.
         long activity;
         long lastActive;
 
-        Entry(CircuitBreaker breaker, Detachable detachable, StoreSync sync) {
+        Entry(CircuitBreaker breaker, Detachable detachable, BreakerLink sync) {
             this.breaker = breaker;
             this.detachable = detachable;
             this.sync = sync;
@@ -583,6 +609,9 @@ public final class Registry {
         private Duration syncInterval = DEFAULT_SYNC_INTERVAL;
         private SharingPolicy sharingPolicy = SharingPolicy.ANY_NODE;
         private ScheduledExecutorService syncExecutor;
+        private Duration flushDelay = DEFAULT_FLUSH_DELAY;
+        private Duration storeTimeout = DEFAULT_STORE_TIMEOUT;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
 
         private Builder() {}
 
@@ -601,10 +630,10 @@ public final class Registry {
         }
 
         /**
-         * Sets how often a persisted breaker re-reads its record to adopt other JVMs' transitions; another JVM's OPEN
-         * is therefore adopted within about this interval. Shorter means faster adoption and more store reads (one
-         * per breaker and interval, only while the breaker is used or a {@link #syncExecutor} is set). Default {@link
-         * #DEFAULT_SYNC_INTERVAL}, one second.
+         * Sets how often the sync worker re-reads every breaker and budget record of the registry (one batched read
+         * per 1,000 records) to adopt other JVMs' transitions; without a store that pushes changes, another JVM's OPEN
+         * is adopted within about this interval. It is also how often the store is retried during an outage, and how
+         * often shared retry budgets flush. Default {@link #DEFAULT_SYNC_INTERVAL}, one second.
          *
          * @param interval the interval, positive
          * @return this builder
@@ -613,6 +642,53 @@ public final class Registry {
          */
         public Builder syncInterval(Duration interval) {
             this.syncInterval = checkPositive(interval, "syncInterval");
+            return this;
+        }
+
+        /**
+         * Sets how long queued breaker writes wait before the sync worker writes them, so that what one breaker queues
+         * meanwhile costs one write. A crash loses at most the writes of the last flush delay. Default {@link
+         * #DEFAULT_FLUSH_DELAY}, 10 milliseconds.
+         *
+         * @param delay the delay, zero or positive
+         * @return this builder
+         * @throws NullPointerException if {@code delay} is null
+         * @throws IllegalArgumentException if {@code delay} is negative
+         */
+        public Builder flushDelay(Duration delay) {
+            checkNotNull(delay, "flushDelay");
+            checkArgument(!delay.isNegative(), "flushDelay must be >= 0, was %s", delay);
+            this.flushDelay = delay;
+            return this;
+        }
+
+        /**
+         * Sets the longest a caller waits for the store, in the only two cases where one does: creating a breaker
+         * (which reads its stored state) and the call that finds a breaker's open time over (which waits for the
+         * trial claim). When the store has not answered by then, the caller decides locally, as during an outage, and
+         * the outage is reported once. Default {@link #DEFAULT_STORE_TIMEOUT}, 50 milliseconds.
+         *
+         * @param timeout the timeout, positive
+         * @return this builder
+         * @throws NullPointerException if {@code timeout} is null
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         */
+        public Builder storeTimeout(Duration timeout) {
+            this.storeTimeout = checkPositive(timeout, "storeTimeout");
+            return this;
+        }
+
+        /**
+         * Sets the longest {@link Registry#close()} waits for the queued writes to reach the store. Default {@link
+         * #DEFAULT_CLOSE_TIMEOUT}, five seconds.
+         *
+         * @param timeout the timeout, positive
+         * @return this builder
+         * @throws NullPointerException if {@code timeout} is null
+         * @throws IllegalArgumentException if {@code timeout} is zero or negative
+         */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = checkPositive(timeout, "closeTimeout");
             return this;
         }
 
@@ -629,9 +705,9 @@ public final class Registry {
         }
 
         /**
-         * Sets a scheduler that refreshes every persisted breaker once per sync interval, so idle breakers adopt
-         * other JVMs' state too and no caller ever runs a refresh. The registry schedules one task on it; shutting the
-         * executor down stops it. Default: none, breakers refresh lazily as they are used.
+         * Sets the scheduler the sync worker runs on, instead of the daemon thread the registry starts for itself.
+         * The registry schedules its flushes, refreshes and trial claims on it and cancels them on {@link
+         * Registry#close()}, which leaves the executor running. Default: none, the registry owns one daemon thread.
          *
          * @param executor the scheduler, owned by the caller
          * @return this builder

@@ -6,11 +6,8 @@ import static dev.reliability.internal.Preconditions.checkNotNull;
 import dev.reliability.TimeSource;
 import dev.reliability.internal.Preconditions;
 import dev.reliability.internal.SharedBudgets;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongUnaryOperator;
 
 /**
  * A token bucket of retries shared by every {@link Retry} that uses it, in the spirit of gRPC retry throttling and
@@ -32,25 +29,15 @@ import java.util.function.LongUnaryOperator;
  *
  * <p><b>Shared by a cluster.</b> A budget obtained from {@code Registry.retryBudget(name, template)} on a registry with
  * a state store is one bucket for every JVM on the store. Each JVM spends from its view of the shared balance and
- * keeps its own deposits and retries; once per sync interval (on the first retry request or balance read after it) it
+ * keeps its own deposits and retries; once per sync interval the registry's sync worker (never the caller's thread)
  * flushes their net sum to the store, where the floor is refilled once for the whole cluster by wall-clock time, and
  * adopts the shared balance. Between flushes JVMs may together overspend by what each sees; when the store fails, a
  * JVM carries on with its local view and flushes later.
  */
 public final class RetryBudget {
     static {
-        SharedBudgets.register((template, timeSource, flush, flushNanos) ->
-                new RetryBudget((RetryBudget) template, (TimeSource) timeSource, flush, flushNanos));
-    }
-
-    private static final VarHandle NEXT_FLUSH;
-
-    static {
-        try {
-            NEXT_FLUSH = MethodHandles.lookup().findVarHandle(RetryBudget.class, "nextFlushNanos", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+        SharedBudgets.register((template, timeSource, ledger) ->
+                new RetryBudget((RetryBudget) template, (TimeSource) timeSource, ledger));
     }
 
     /** Default for {@link Builder#retryRatio}: 0.2 tokens per call. */
@@ -73,14 +60,8 @@ public final class RetryBudget {
     private final AtomicLong lastRefillNanos;
     private final LongAdder permitted = new LongAdder();
     private final LongAdder rejected = new LongAdder();
-    /** Shared budgets only: flushes the net deposit and returns the cluster balance; null for a local budget. */
-    private final LongUnaryOperator flush;
-
-    private final long flushNanos;
-    /** Shared budgets only: deposits minus retries, in millionths, since the last flush. */
-    private final LongAdder unflushed = new LongAdder();
-
-    private volatile long nextFlushNanos;
+    /** Shared budgets only: deposits minus retries not yet flushed, and the cluster's balance; null when local. */
+    private final SharedBudgets.Ledger ledger;
 
     private RetryBudget(Builder builder) {
         this.retryRatio = builder.retryRatio;
@@ -91,11 +72,10 @@ public final class RetryBudget {
         this.capacity = maxTokens * SCALE;
         this.balance = new AtomicLong(capacity);
         this.lastRefillNanos = new AtomicLong(timeSource.nanoTime());
-        this.flush = null;
-        this.flushNanos = 0L;
+        this.ledger = null;
     }
 
-    private RetryBudget(RetryBudget template, TimeSource timeSource, LongUnaryOperator flush, long flushNanos) {
+    private RetryBudget(RetryBudget template, TimeSource timeSource, SharedBudgets.Ledger ledger) {
         this.retryRatio = template.retryRatio;
         this.minRetriesPerSecond = template.minRetriesPerSecond;
         this.maxTokens = template.maxTokens;
@@ -104,9 +84,8 @@ public final class RetryBudget {
         this.capacity = template.capacity;
         this.balance = new AtomicLong(capacity);
         this.lastRefillNanos = new AtomicLong(timeSource.nanoTime());
-        this.flush = flush;
-        this.flushNanos = flushNanos;
-        this.nextFlushNanos = timeSource.nanoTime(); // the first request adopts the shared balance
+        this.ledger = ledger;
+        ledger.onAdopt(this::adopt);
     }
 
     /**
@@ -115,7 +94,7 @@ public final class RetryBudget {
      * @return false for a budget built by {@link #builder()}
      */
     public boolean isShared() {
-        return flush != null;
+        return ledger != null;
     }
 
     /**
@@ -153,8 +132,8 @@ public final class RetryBudget {
         for (long current = balance.get(); current >= SCALE; current = balance.get()) {
             if (balance.compareAndSet(current, current - SCALE)) {
                 permitted.increment();
-                if (flush != null) {
-                    unflushed.add(-SCALE);
+                if (ledger != null) {
+                    ledger.add(-SCALE);
                 }
                 return true;
             }
@@ -219,9 +198,8 @@ public final class RetryBudget {
     }
 
     private void refill() {
-        if (flush != null) {
-            flushIfDue();
-            return;
+        if (ledger != null) {
+            return; // the cluster's floor flows in through the sync worker's adoptions
         }
         if (minRetriesPerSecond == 0) {
             return;
@@ -235,27 +213,16 @@ public final class RetryBudget {
         }
     }
 
-    /** Shared budgets: once per interval, sends the net local deposit and adopts the cluster's balance. */
-    private void flushIfDue() {
-        long now = timeSource.nanoTime();
-        long next = nextFlushNanos;
-        if (now - next < 0 || !NEXT_FLUSH.compareAndSet(this, next, now + flushNanos)) {
-            return;
-        }
-        long delta = unflushed.sumThenReset();
-        long shared = flush.applyAsLong(delta);
-        if (shared < 0) {
-            unflushed.add(delta); // the store failed: keep the local view and flush this later
-            return;
-        }
-        // Retries and deposits made here while the flush ran are kept, on top of the cluster's balance.
-        long during = unflushed.sum();
-        balance.set(Math.max(0L, Math.min(capacity, shared + during)));
+    /** Shared budgets: the sync worker's view of the cluster, plus what this JVM did since the worker drained it. */
+    private long adopt(long shared) {
+        long next = Math.max(0L, Math.min(capacity, shared + ledger.pending()));
+        balance.set(next);
+        return next;
     }
 
     private void deposit(long amount) {
-        if (flush != null) {
-            unflushed.add(amount);
+        if (ledger != null) {
+            ledger.add(amount);
         }
         for (long current = balance.get(); current < capacity; current = balance.get()) {
             if (balance.compareAndSet(current, Math.min(capacity, current + amount))) {

@@ -8,6 +8,7 @@ import dev.reliability.circuitbreaker.CircuitBreakerConfig;
 import dev.reliability.circuitbreaker.CircuitState;
 import dev.reliability.state.SimpleStateStore;
 import dev.reliability.state.StateStore;
+import dev.reliability.testing.ManualScheduler;
 import dev.reliability.testing.ManualTimeSource;
 import java.io.IOException;
 import java.time.Duration;
@@ -22,6 +23,9 @@ import org.junit.jupiter.api.Test;
 @Tag("concurrency")
 class PersistentBreakerConcurrencyTest {
     private final ManualTimeSource time = new ManualTimeSource();
+    /** Runs the workers' flushes and refreshes in virtual time; trial claims run on the racing threads themselves. */
+    private final ManualScheduler sync = new ManualScheduler(time);
+
     private final StateStore store = new SimpleStateStore(time);
     private static final CircuitBreakerConfig ONE_TRIAL = CircuitBreakerConfig.builder()
             .failureThreshold(1)
@@ -34,6 +38,7 @@ class PersistentBreakerConcurrencyTest {
                 .timeSource(time)
                 .stateStore(store)
                 .syncInterval(Duration.ofSeconds(1))
+                .syncExecutor(sync)
                 .build();
     }
 
@@ -57,9 +62,9 @@ class PersistentBreakerConcurrencyTest {
                 CircuitBreaker onB = b.circuitBreaker(name, config);
                 onA.tryAcquirePermission();
                 onA.onError(0, new IOException("down"));
-                time.advance(Duration.ofSeconds(1));
+                sync.advance(Duration.ofSeconds(1));
                 assertThat(onB.state()).isEqualTo(CircuitState.OPEN);
-                time.advance(Duration.ofSeconds(9));
+                sync.advance(Duration.ofSeconds(9));
 
                 AtomicInteger trials = new AtomicInteger();
                 CountDownLatch start = new CountDownLatch(1);

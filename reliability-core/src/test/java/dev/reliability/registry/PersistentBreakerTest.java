@@ -12,6 +12,7 @@ import dev.reliability.circuitbreaker.StateTransition;
 import dev.reliability.state.SimpleStateStore;
 import dev.reliability.state.StateStore;
 import dev.reliability.state.StateValue;
+import dev.reliability.testing.ManualScheduler;
 import dev.reliability.testing.ManualTimeSource;
 import dev.reliability.testing.SwitchableStateStore;
 import java.io.IOException;
@@ -24,9 +25,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** Breakers persisted and shared through a store, in virtual time: each registry plays one JVM. */
+/**
+ * Breakers persisted and shared through a store, in virtual time: each registry plays one JVM, and their sync workers
+ * run on one {@link ManualScheduler}, with no flush delay, so {@link #flush()} writes what callers queued.
+ */
 class PersistentBreakerTest {
     private final ManualTimeSource time = new ManualTimeSource();
+    private final ManualScheduler sync = new ManualScheduler(time);
     private final StateStore backing = new SimpleStateStore(time);
     private final CircuitBreakerConfig config = CircuitBreakerConfig.builder()
             .failureThreshold(3)
@@ -42,11 +47,18 @@ class PersistentBreakerTest {
                 .timeSource(time)
                 .stateStore(store)
                 .sharingPolicy(policy)
-                .syncInterval(Duration.ofSeconds(1));
+                .syncInterval(Duration.ofSeconds(1))
+                .flushDelay(Duration.ZERO)
+                .syncExecutor(sync);
         for (CircuitBreakerListener l : listeners) {
             builder.listener(l);
         }
         return builder.build();
+    }
+
+    /** Runs the sync workers' flushes: what callers queued reaches the store. */
+    private void flush() {
+        sync.runDue();
     }
 
     private static void fail(CircuitBreaker breaker, int times) {
@@ -68,7 +80,8 @@ class PersistentBreakerTest {
         CircuitBreaker before = node(backing).circuitBreaker("payments", config);
         fail(before, 3);
         assertThat(before.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofSeconds(10));
+        flush();
+        sync.advance(Duration.ofSeconds(10));
 
         CircuitBreaker after = node(backing).circuitBreaker("payments", config); // the restarted JVM
 
@@ -76,9 +89,9 @@ class PersistentBreakerTest {
         assertThatThrownBy(() -> after.execute(() -> "x"))
                 .isInstanceOfSatisfying(CallNotPermittedException.class, e -> assertThat(e.retryAfter())
                         .isEqualTo(Duration.ofSeconds(20)));
-        time.advance(Duration.ofMillis(19_999));
+        sync.advance(Duration.ofMillis(19_999));
         assertThat(after.tryAcquirePermission()).isFalse();
-        time.advance(Duration.ofMillis(1));
+        sync.advance(Duration.ofMillis(1));
         assertThat(after.tryAcquirePermission()).isTrue();
         assertThat(after.state()).isEqualTo(CircuitState.HALF_OPEN);
     }
@@ -86,6 +99,7 @@ class PersistentBreakerTest {
     @Test
     void consecutiveFailuresCarryOnAcrossARestart() {
         fail(node(backing).circuitBreaker("payments", config), 2);
+        flush();
 
         CircuitBreaker after = node(backing).circuitBreaker("payments", config);
         assertThat(after.stats().consecutiveFailures()).isEqualTo(2);
@@ -97,6 +111,7 @@ class PersistentBreakerTest {
     @Test
     void aRestoreIsNotPublishedAsATransition() {
         fail(node(backing).circuitBreaker("payments", config), 3);
+        flush();
         List<StateTransition> seen = new CopyOnWriteArrayList<>();
 
         CircuitBreaker after = node(backing, SharingPolicy.ANY_NODE, new CircuitBreakerListener() {
@@ -114,6 +129,7 @@ class PersistentBreakerTest {
     @Test
     void theRecordHoldsWallClockTimes() {
         fail(node(backing).circuitBreaker("payments", config), 3);
+        flush();
 
         StateValue record = backing.get("reliability:breaker:payments").orElseThrow();
 
@@ -122,7 +138,7 @@ class PersistentBreakerTest {
         assertThat(record.asMap().get("failures").asLong()).isEqualTo(3);
     }
 
-    // ---------------------------------------------------------------- write-through and the hot path
+    // ---------------------------------------------------------------- the write queue and the hot path
 
     @Test
     void aClosedBreakerWithoutFailuresDoesNoStoreIoOnPermitsAndSuccesses() {
@@ -138,16 +154,39 @@ class PersistentBreakerTest {
     }
 
     @Test
-    void failuresAndTheSuccessThatEndsThemAreWrittenThrough() {
+    void failuresAndTheSuccessThatEndsThemAreWrittenByTheWorkerCoalesced() {
         SwitchableStateStore counted = new SwitchableStateStore(backing);
         CircuitBreaker breaker = node(counted.store()).circuitBreaker("payments", config);
 
         fail(breaker, 2);
+        assertThat(counted.calls("compareAndSetVersion")).isZero(); // queued, not written by the caller
+        flush();
         assertThat(record("payments").get("failures").asLong()).isEqualTo(2);
         succeed(breaker);
+        flush();
 
         assertThat(record("payments").get("failures").asLong()).isZero();
-        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(3);
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(2); // one write per flush, not per failure
+    }
+
+    @Test
+    void writesWaitForTheFlushDelay() {
+        SwitchableStateStore counted = new SwitchableStateStore(backing);
+        CircuitBreaker breaker = Registry.builder()
+                .timeSource(time)
+                .stateStore(counted.store())
+                .flushDelay(Duration.ofMillis(10))
+                .syncExecutor(sync)
+                .build()
+                .circuitBreaker("payments", config);
+
+        fail(breaker, 2);
+        sync.advance(Duration.ofMillis(9));
+        assertThat(counted.calls("compareAndSetVersion")).isZero();
+        sync.advance(Duration.ofMillis(1));
+
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(1);
+        assertThat(record("payments").get("failures").asLong()).isEqualTo(2);
     }
 
     @Test
@@ -159,8 +198,9 @@ class PersistentBreakerTest {
         for (int i = 0; i < 1000; i++) {
             assertThat(breaker.tryAcquirePermission()).isFalse();
         }
+        flush();
 
-        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(3);
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(1); // the queue coalesced them into the OPEN
     }
 
     // ---------------------------------------------------------------- sharing
@@ -173,8 +213,8 @@ class PersistentBreakerTest {
         fail(a, 3);
         assertThat(b.tryAcquirePermission()).isTrue();
         b.onSuccess(0);
-        time.advance(Duration.ofSeconds(1));
-        succeed(b); // the first call after the interval refreshes
+        flush();
+        sync.advance(Duration.ofSeconds(1)); // the worker's refresh, not a call, adopts a's OPEN
 
         assertThat(b.tryAcquirePermission()).isFalse();
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
@@ -186,10 +226,12 @@ class PersistentBreakerTest {
         CircuitBreaker b = node(backing).circuitBreaker("payments", config);
 
         fail(a, 2);
+        flush();
         fail(b, 1);
+        flush();
 
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(a.state()).isEqualTo(CircuitState.OPEN);
     }
 
@@ -198,9 +240,9 @@ class PersistentBreakerTest {
         CircuitBreaker a = node(backing).circuitBreaker("payments", config);
         CircuitBreaker b = node(backing).circuitBreaker("payments", config);
         fail(a, 3);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofSeconds(29));
+        sync.advance(Duration.ofSeconds(29));
 
         boolean aProbes = a.tryAcquirePermission();
         boolean bProbes = b.tryAcquirePermission();
@@ -209,7 +251,8 @@ class PersistentBreakerTest {
         assertThat(bProbes).isFalse();
         a.onSuccess(0);
         assertThat(a.state()).isEqualTo(CircuitState.CLOSED);
-        time.advance(Duration.ofSeconds(1));
+        flush();
+        sync.advance(Duration.ofSeconds(1));
         assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
         assertThat(b.tryAcquirePermission()).isTrue();
     }
@@ -223,20 +266,20 @@ class PersistentBreakerTest {
         CircuitBreaker a = node(backing).circuitBreaker("payments", growing);
         CircuitBreaker b = node(backing).circuitBreaker("payments", growing);
         fail(a, 3);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofSeconds(29));
+        sync.advance(Duration.ofSeconds(29));
         assertThat(b.tryAcquirePermission()).isTrue(); // b claims the trial
         assertThat(a.tryAcquirePermission()).isFalse();
 
         b.onError(0, new IOException("still down"));
 
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(a.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofSeconds(58));
+        sync.advance(Duration.ofSeconds(58));
         assertThat(a.tryAcquirePermission()).isFalse();
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(a.tryAcquirePermission()).isTrue();
     }
 
@@ -248,18 +291,19 @@ class PersistentBreakerTest {
         CircuitBreaker b = node(backing).circuitBreaker("payments", two);
         Registry c = node(backing);
         fail(a, 3);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofSeconds(29));
+        sync.advance(Duration.ofSeconds(29));
 
         assertThat(a.tryAcquirePermission()).isTrue();
         assertThat(b.tryAcquirePermission()).isTrue();
         assertThat(c.circuitBreaker("payments", two).tryAcquirePermission()).isFalse();
         a.onSuccess(0);
         b.onSuccess(0);
+        flush();
 
         assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(a.state()).isEqualTo(CircuitState.CLOSED);
     }
 
@@ -269,9 +313,9 @@ class PersistentBreakerTest {
         CircuitBreaker a = node(backing).circuitBreaker("payments", config);
         CircuitBreaker b = node(counted.store()).circuitBreaker("payments", config);
         fail(a, 3);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofSeconds(29));
+        sync.advance(Duration.ofSeconds(29));
         assertThat(a.tryAcquirePermission()).isTrue();
         assertThat(b.tryAcquirePermission()).isFalse(); // one read: the trial is taken
         counted.resetCounts();
@@ -288,14 +332,14 @@ class PersistentBreakerTest {
         CircuitBreaker a = node(backing).circuitBreaker("payments", config);
         CircuitBreaker b = node(backing).circuitBreaker("payments", config);
         fail(a, 3);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofSeconds(29));
+        sync.advance(Duration.ofSeconds(29));
         assertThat(a.tryAcquirePermission()).isTrue();
         assertThat(b.tryAcquirePermission()).isFalse();
 
         a.releasePermission(); // the call was never made
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
 
         assertThat(b.tryAcquirePermission()).isTrue();
         assertThat(a.tryAcquirePermission()).isFalse();
@@ -308,13 +352,13 @@ class PersistentBreakerTest {
         CircuitBreaker a = node(backing).circuitBreaker("payments", waiting);
         CircuitBreaker b = node(backing).circuitBreaker("payments", waiting);
         fail(a, 3);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofSeconds(29));
+        sync.advance(Duration.ofSeconds(29));
         assertThat(a.tryAcquirePermission()).isTrue(); // and a's JVM dies with the permit
         assertThat(b.tryAcquirePermission()).isFalse();
 
-        time.advance(Duration.ofSeconds(10));
+        sync.advance(Duration.ofSeconds(10));
 
         assertThat(b.tryAcquirePermission()).isTrue();
         b.onSuccess(0);
@@ -327,7 +371,7 @@ class PersistentBreakerTest {
         CircuitBreaker b = node(backing, SharingPolicy.LOCAL_ONLY).circuitBreaker("payments", config);
 
         fail(a, 3);
-        time.advance(Duration.ofSeconds(2));
+        sync.advance(Duration.ofSeconds(2));
         succeed(b);
 
         assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
@@ -344,7 +388,7 @@ class PersistentBreakerTest {
         CircuitBreaker b = node(backing, quorum).circuitBreaker("payments", config);
 
         fail(a, 3);
-        time.advance(Duration.ofSeconds(2));
+        sync.advance(Duration.ofSeconds(2));
 
         assertThat(a.state()).isEqualTo(CircuitState.OPEN); // a protects itself
         assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
@@ -361,7 +405,8 @@ class PersistentBreakerTest {
 
         fail(a, 3);
         fail(b, 3);
-        time.advance(Duration.ofSeconds(1));
+        flush();
+        sync.advance(Duration.ofSeconds(1));
 
         assertThat(record("payments").get("state").asString()).isEqualTo("open");
         assertThat(c.state()).isEqualTo(CircuitState.OPEN);
@@ -372,10 +417,12 @@ class PersistentBreakerTest {
         SharingPolicy quorum = SharingPolicy.quorum(2);
         CircuitBreaker a = node(backing, quorum).circuitBreaker("payments", config);
         fail(a, 3);
+        flush();
         assertThat(record("payments").get("reports").asMap()).hasSize(1);
-        time.advance(Duration.ofSeconds(30));
+        sync.advance(Duration.ofSeconds(30));
 
         succeed(a);
+        flush();
 
         assertThat(a.state()).isEqualTo(CircuitState.CLOSED);
         assertThat(record("payments")).doesNotContainKey("reports");
@@ -403,9 +450,11 @@ class PersistentBreakerTest {
             registryB.circuitBreaker("payments", config);
             CircuitBreaker a = node(backing).circuitBreaker("payments", config);
 
-            fail(a, 3); // virtual time stands still: only the scheduler can refresh b
+            fail(a, 3);
+            flush(); // virtual time stands still: only the real scheduler can refresh b
 
             assertThat(adopted.await(10, TimeUnit.SECONDS)).isTrue();
+            registryB.close();
         } finally {
             scheduler.shutdownNow();
         }
@@ -434,7 +483,7 @@ class PersistentBreakerTest {
                 })
                 .circuitBreaker("payments", config);
         fail(a, 3);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
 
         assertThat(b[0].state()).isEqualTo(CircuitState.FORCED_OPEN);
 
@@ -450,17 +499,17 @@ class PersistentBreakerTest {
         CircuitBreaker b = registryB.circuitBreaker("payments", config);
 
         a.forceOpen();
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(b.state()).isEqualTo(CircuitState.FORCED_OPEN);
         assertThat(b.tryAcquirePermission()).isFalse();
 
         a.disable();
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(b.state()).isEqualTo(CircuitState.DISABLED);
 
         fail(a, 5);
         registryB.reset("payments");
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(a.state()).isEqualTo(CircuitState.CLOSED);
     }
 
@@ -482,6 +531,7 @@ class PersistentBreakerTest {
 
         fail(breaker, 3);
         fail(other, 2);
+        flush(); // the worker's first write finds the store down
         for (int i = 0; i < 100; i++) {
             assertThat(breaker.tryAcquirePermission()).isFalse();
             succeed(other);
@@ -500,9 +550,10 @@ class PersistentBreakerTest {
         CircuitBreaker breaker = registry.circuitBreaker("payments", config);
         switchable.available(false);
         fail(breaker, 3);
+        flush();
 
         switchable.available(true);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(breaker.tryAcquirePermission()).isFalse(); // a sampled rejection refreshes, and reconciles
 
         assertThat(record("payments").get("state").asString()).isEqualTo("open");
@@ -518,9 +569,10 @@ class PersistentBreakerTest {
         forA.available(false);
         fail(a, 1); // a's count stays local: dirty
         fail(b, 3); // b opens in the store
+        flush();
 
         forA.available(true);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
 
         assertThat(a.state()).isEqualTo(CircuitState.OPEN);
     }
@@ -531,11 +583,13 @@ class PersistentBreakerTest {
         CircuitBreaker a = node(forA.store()).circuitBreaker("payments", config);
         CircuitBreaker b = node(backing).circuitBreaker("payments", config);
         fail(b, 1);
+        flush();
         forA.available(false);
         fail(a, 2);
+        flush();
 
         forA.available(true);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(a.state()).isEqualTo(CircuitState.CLOSED);
 
         assertThat(record("payments").get("failures").asLong()).isEqualTo(2);
@@ -544,13 +598,14 @@ class PersistentBreakerTest {
     @Test
     void aBreakerCreatedWhileTheStoreIsDownReconcilesLater() {
         fail(node(backing).circuitBreaker("payments", config), 3);
+        flush();
         SwitchableStateStore switchable = new SwitchableStateStore(backing);
         switchable.available(false);
         CircuitBreaker late = node(switchable.store()).circuitBreaker("payments", config);
         assertThat(late.state()).isEqualTo(CircuitState.CLOSED);
 
         switchable.available(true);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
 
         assertThat(late.state()).isEqualTo(CircuitState.OPEN);
     }
@@ -561,6 +616,7 @@ class PersistentBreakerTest {
         CircuitBreaker breaker = node(backing).circuitBreaker("payments", config);
 
         fail(breaker, 3);
+        flush();
 
         assertThat(record("payments").get("state").asString()).isEqualTo("open");
     }
@@ -572,6 +628,15 @@ class PersistentBreakerTest {
         assertThatThrownBy(() -> Registry.builder().syncInterval(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("syncInterval must be > 0, was PT0S");
+        assertThatThrownBy(() -> Registry.builder().flushDelay(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("flushDelay must be >= 0, was PT-0.001S");
+        assertThatThrownBy(() -> Registry.builder().storeTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("storeTimeout must be > 0, was PT0S");
+        assertThatThrownBy(() -> Registry.builder().closeTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("closeTimeout must be > 0, was PT0S");
         assertThatThrownBy(() -> SharingPolicy.quorum(1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("nodes must be >= 2, was 1");

@@ -6,14 +6,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.reliability.retry.RetryBudget;
 import dev.reliability.state.SimpleStateStore;
 import dev.reliability.state.StateStore;
+import dev.reliability.testing.ManualScheduler;
 import dev.reliability.testing.ManualTimeSource;
 import dev.reliability.testing.SwitchableStateStore;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** A retry budget shared by several registries (JVMs) through a store, in virtual time. */
+/**
+ * A retry budget shared by several registries (JVMs) through a store, in virtual time: their sync workers flush once per
+ * sync interval, in the order the registries were built.
+ */
 class SharedRetryBudgetTest {
     private final ManualTimeSource time = new ManualTimeSource();
+    private final ManualScheduler sync = new ManualScheduler(time);
     private final StateStore store = new SimpleStateStore(time);
     private final RetryBudget tenTokens = RetryBudget.builder()
             .retryRatio(0)
@@ -26,6 +31,7 @@ class SharedRetryBudgetTest {
                 .timeSource(time)
                 .stateStore(on)
                 .syncInterval(Duration.ofSeconds(1))
+                .syncExecutor(sync)
                 .build();
     }
 
@@ -45,12 +51,13 @@ class SharedRetryBudgetTest {
 
         assertThat(spend(a, 6)).isEqualTo(6);
         assertThat(spend(b, 1)).isEqualTo(1); // b has not seen a's retries yet
-        time.advance(Duration.ofSeconds(1));
-        assertThat(a.availableTokens()).isEqualTo(4.0); // a flushes its 6
+        sync.advance(Duration.ofSeconds(1)); // a flushes its 6, then b its 1 and adopts 10 - 6 - 1
+        assertThat(a.availableTokens()).isEqualTo(4.0);
 
-        assertThat(spend(b, 10)).isEqualTo(3); // b flushes its 1 and adopts 10 - 6 - 1
-        time.advance(Duration.ofSeconds(1));
-        assertThat(b.availableTokens()).isZero(); // b flushes its 3
+        assertThat(spend(b, 10)).isEqualTo(3);
+        sync.advance(Duration.ofSeconds(1)); // a reads 3 before b flushes its 3
+        assertThat(b.availableTokens()).isZero();
+        sync.advance(Duration.ofSeconds(1));
         assertThat(a.availableTokens()).isZero();
     }
 
@@ -64,10 +71,10 @@ class SharedRetryBudgetTest {
         RetryBudget a = node(store).retryBudget("inventory", template);
         RetryBudget b = node(store).retryBudget("inventory", template);
         assertThat(spend(a, 10)).isEqualTo(10);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(a.availableTokens()).isEqualTo(1.0); // flushed -10, plus one second of floor
 
-        time.advance(Duration.ofSeconds(4));
+        sync.advance(Duration.ofSeconds(4));
         double seenByA = a.availableTokens();
         double seenByB = b.availableTokens();
 
@@ -82,17 +89,17 @@ class SharedRetryBudgetTest {
                 .minRetriesPerSecond(0)
                 .maxTokens(10)
                 .build();
+        RetryBudget b = node(store).retryBudget("inventory", template); // built first: its worker flushes first
         RetryBudget a = node(store).retryBudget("inventory", template);
-        RetryBudget b = node(store).retryBudget("inventory", template);
         assertThat(spend(b, 10)).isEqualTo(10);
         for (int i = 0; i < 8; i++) {
             a.recordCall();
         }
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(b.availableTokens()).isZero(); // b flushes first: 10 - 10
         assertThat(a.availableTokens()).isEqualTo(4.0); // a's 8 calls deposit 4 tokens
 
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(b.availableTokens()).isEqualTo(4.0);
     }
 
@@ -104,10 +111,10 @@ class SharedRetryBudgetTest {
         assertThat(a.availableTokens()).isEqualTo(10.0);
         switchable.available(false);
 
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(spend(a, 3)).isEqualTo(3);
         switchable.available(true);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
         assertThat(a.availableTokens()).isEqualTo(7.0);
 
         assertThat(b.availableTokens()).isEqualTo(7.0);

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -91,16 +92,26 @@ public final class Main {
             return 2;
         }
         try (store) {
-            return runScript(options, script, store, out, err);
+            return runWithRegistry(options, script, store, out, err);
         }
     }
 
-    private static int runScript(Options options, String script, StateStore store, PrintStream out, PrintStream err) {
-        // Breakers persist through the same store as the state module, so an open breaker outlives the run.
-        Registry registry = Registry.builder()
+    private static int runWithRegistry(
+            Options options, String script, StateStore store, PrintStream out, PrintStream err) {
+        // Breakers persist through the same store as the state module, so an open breaker outlives the run: closing the
+        // registry writes what the run queued, also after a script error. A run is short, so it waits longer than a
+        // service would for the stored state (once per outage at most), to start from it.
+        try (Registry registry = Registry.builder()
                 .listener(ReliabilityLua.stateChangeListener())
                 .stateStore(store)
-                .build();
+                .storeTimeout(Duration.ofSeconds(2))
+                .build()) {
+            return runScript(options, script, store, registry, out, err);
+        }
+    }
+
+    private static int runScript(
+            Options options, String script, StateStore store, Registry registry, PrintStream out, PrintStream err) {
         ReliabilityLua modules = ReliabilityLua.builder()
                 .registry(registry)
                 .stateStore(store)

@@ -69,12 +69,12 @@ public final class BreakerNode {
         long openMs = Long.parseLong(args[n + 2]);
         TimeSource time = TimeSource.system();
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, "UTF-8");
-        try (JdbcStateStore store = open(args)) {
-            Registry registry = Registry.builder()
-                    .stateStore(store)
-                    .sharingPolicy(policy)
-                    .syncInterval(Duration.ofMillis(syncMs))
-                    .build();
+        try (JdbcStateStore store = open(args);
+                Registry registry = Registry.builder()
+                        .stateStore(store)
+                        .sharingPolicy(policy)
+                        .syncInterval(Duration.ofMillis(syncMs))
+                        .build()) {
             CircuitBreaker breaker = registry.circuitBreaker(BREAKER, config(openMs));
             out.println("ready");
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -38,11 +38,9 @@ abstract class BreakerRestartTests {
 
         // When this JVM carries on with one more failure, which opens the breaker
         long openedAt;
-        try (JdbcStateStore store = BreakerNode.open(storeArgs())) {
-            CircuitBreaker breaker = Registry.builder()
-                    .stateStore(store)
-                    .build()
-                    .circuitBreaker(BreakerNode.BREAKER, BreakerNode.config(OPEN_MS));
+        try (JdbcStateStore store = BreakerNode.open(storeArgs());
+                Registry registry = Registry.builder().stateStore(store).build()) {
+            CircuitBreaker breaker = registry.circuitBreaker(BreakerNode.BREAKER, BreakerNode.config(OPEN_MS));
             assertThat(breaker.stats().consecutiveFailures()).isEqualTo(2);
             assertThat(breaker.tryAcquirePermission()).isTrue();
             breaker.onError(0, new IOException("service down"));

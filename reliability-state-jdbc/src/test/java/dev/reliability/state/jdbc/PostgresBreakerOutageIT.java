@@ -194,6 +194,7 @@ class PostgresBreakerOutageIT {
         for (Thread t : threads) {
             t.join(10_000);
         }
+        registry.close(); // flushes what is queued
 
         int killEvents = events.get() - eventsBefore;
         report(

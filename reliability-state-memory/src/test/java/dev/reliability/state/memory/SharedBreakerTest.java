@@ -9,6 +9,7 @@ import dev.reliability.circuitbreaker.CircuitState;
 import dev.reliability.registry.Registry;
 import dev.reliability.registry.SharingPolicy;
 import dev.reliability.state.StateStore;
+import dev.reliability.testing.ManualScheduler;
 import dev.reliability.testing.ManualTimeSource;
 import dev.reliability.testing.SwitchableStateStore;
 import java.io.IOException;
@@ -18,10 +19,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The breakers' sync logic on the Caffeine store, in virtual time: each registry plays one JVM, and the store's expiry
- * and the breakers read the same {@link ManualTimeSource}.
+ * and the breakers read the same {@link ManualTimeSource}; the registries' sync workers run on one {@link
+ * ManualScheduler}, with no flush delay, so {@link #flush()} writes what callers queued.
  */
 class SharedBreakerTest {
     private final ManualTimeSource time = new ManualTimeSource();
+    private final ManualScheduler sync = new ManualScheduler(time);
     private final StateStore store = MemoryStateStore.builder().timeSource(time).build();
     private final CircuitBreakerConfig config = CircuitBreakerConfig.builder()
             .failureThreshold(3)
@@ -33,11 +36,17 @@ class SharedBreakerTest {
                 .timeSource(time)
                 .stateStore(on)
                 .sharingPolicy(policy)
-                .syncInterval(Duration.ofMillis(500));
+                .syncInterval(Duration.ofMillis(500))
+                .flushDelay(Duration.ZERO)
+                .syncExecutor(sync);
         for (CircuitBreakerListener l : listeners) {
             builder.listener(l);
         }
         return builder.build().circuitBreaker("inventory", config);
+    }
+
+    private void flush() {
+        sync.runDue();
     }
 
     private static void fail(CircuitBreaker breaker, int times) {
@@ -50,31 +59,31 @@ class SharedBreakerTest {
     @Test
     void aRestartResumesTheRemainingOpenTimeAndTheCounts() {
         fail(node(store, SharingPolicy.ANY_NODE), 2);
+        flush();
         CircuitBreaker second = node(store, SharingPolicy.ANY_NODE);
         fail(second, 1);
-        time.advance(Duration.ofSeconds(12));
+        flush();
+        sync.advance(Duration.ofSeconds(12));
 
         CircuitBreaker third = node(store, SharingPolicy.ANY_NODE);
 
         assertThat(third.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofMillis(17_999));
+        sync.advance(Duration.ofMillis(17_999));
         assertThat(third.tryAcquirePermission()).isFalse();
-        time.advance(Duration.ofMillis(1));
+        sync.advance(Duration.ofMillis(1));
         assertThat(third.tryAcquirePermission()).isTrue();
     }
 
     @Test
-    void anOpenIsAdoptedOnTheFirstCallAfterTheSyncInterval() {
+    void anOpenIsAdoptedByTheSyncIntervalsRefreshWithoutACall() {
         CircuitBreaker a = node(store, SharingPolicy.ANY_NODE);
         CircuitBreaker b = node(store, SharingPolicy.ANY_NODE);
         fail(a, 3);
 
-        time.advance(Duration.ofMillis(499));
+        sync.advance(Duration.ofMillis(499));
         assertThat(b.tryAcquirePermission()).isTrue();
-        b.onSuccess(0); // not due yet: no refresh
-        assertThat(b.tryAcquirePermission()).isTrue();
-        time.advance(Duration.ofMillis(1));
-        b.onSuccess(0); // due: this success's clock sample refreshes
+        b.onSuccess(0);
+        sync.advance(Duration.ofMillis(1)); // the worker's refresh, on its own
 
         assertThat(b.tryAcquirePermission()).isFalse();
     }
@@ -85,10 +94,10 @@ class SharedBreakerTest {
         CircuitBreaker b = node(store, SharingPolicy.ANY_NODE);
         CircuitBreaker c = node(store, SharingPolicy.ANY_NODE);
         fail(a, 3);
-        time.advance(Duration.ofMillis(500));
+        sync.advance(Duration.ofMillis(500));
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
         assertThat(c.state()).isEqualTo(CircuitState.OPEN);
-        time.advance(Duration.ofSeconds(30));
+        sync.advance(Duration.ofSeconds(30));
 
         int trials = 0;
         for (int round = 0; round < 10; round++) {
@@ -114,14 +123,15 @@ class SharedBreakerTest {
         switchable.available(false);
 
         fail(a, 3);
+        flush();
         for (int i = 0; i < 50; i++) {
-            time.advance(Duration.ofMillis(100));
+            sync.advance(Duration.ofMillis(100));
             assertThat(a.tryAcquirePermission()).isFalse();
         }
         switchable.available(true);
-        time.advance(Duration.ofMillis(500));
+        sync.advance(Duration.ofMillis(500));
         assertThat(a.tryAcquirePermission()).isFalse();
-        time.advance(Duration.ofMillis(500));
+        sync.advance(Duration.ofMillis(500));
 
         assertThat(events).hasValue(1);
         assertThat(switchable.refused()).isBetween(1L, 11L); // one attempt per sync interval while down
@@ -133,7 +143,7 @@ class SharedBreakerTest {
         CircuitBreaker a = node(store, SharingPolicy.LOCAL_ONLY);
         CircuitBreaker b = node(store, SharingPolicy.LOCAL_ONLY);
         fail(a, 3);
-        time.advance(Duration.ofSeconds(1));
+        sync.advance(Duration.ofSeconds(1));
 
         assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
         assertThat(node(store, SharingPolicy.LOCAL_ONLY).state()).isEqualTo(CircuitState.OPEN);

@@ -1,0 +1,388 @@
+package dev.reliability.registry;
+
+import static dev.reliability.internal.SyncedState.CLOSED;
+import static dev.reliability.internal.SyncedState.HALF_OPEN;
+
+import dev.reliability.internal.BreakerHandle;
+import dev.reliability.internal.BreakerSnapshot;
+import dev.reliability.internal.BreakerSync;
+import dev.reliability.internal.SyncedState;
+import dev.reliability.registry.SyncRules.Adopt;
+import dev.reliability.registry.SyncRules.Claim;
+import dev.reliability.registry.SyncRules.Decision;
+import dev.reliability.registry.SyncRules.Denied;
+import dev.reliability.registry.SyncRules.Granted;
+import dev.reliability.registry.SyncRules.Local;
+import dev.reliability.registry.SyncRules.Write;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Persists one breaker through its registry's {@link SyncWorker}, as a {@link BreakerRecord} written by compare-and-set
+ * on the store's version.
+ *
+ * <p>The breaker's callers only queue work here: a few counters under this object's monitor, held for nanoseconds and
+ * never during store I/O, then {@link SyncWorker#enqueue}. The worker runs {@link #sync}, the one loop that reads (or
+ * takes the record from the worker's batched read), asks {@link SyncRules#decide} and writes or adopts. The two bounded
+ * waits the design allows are {@link #attach} (the stored state at creation) and {@link #claimTrial}.
+ *
+ * <p>Worker passes over one breaker are serialized by {@link #lock}, which no caller of the breaker ever takes.
+ */
+final class BreakerLink implements BreakerSync {
+    /** Compare-and-set attempts in one pass before the work is left for the next one. */
+    private static final int MAX_ATTEMPTS = 16;
+
+    final String name;
+    final String key;
+    /** Whether this link waits in the worker's flush queue. */
+    final AtomicBoolean queued = new AtomicBoolean();
+
+    private final SyncWorker worker;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final AtomicBoolean claiming = new AtomicBoolean();
+    private volatile BreakerHandle handle;
+    private volatile boolean abandoned;
+
+    // Written by the worker under lock; read by callers deciding a claim without I/O.
+    private volatile long syncedGeneration;
+    private volatile BreakerRecord known;
+    private long version = -1L;
+    private volatile boolean denied;
+    private volatile long deniedUntilNanos;
+
+    // Queued work, guarded by this object's monitor.
+    private int transitions;
+    private int manuals;
+    private int failures;
+    private boolean cleared;
+    private int clearEpoch;
+    private int trialSuccesses;
+    private int trialsReleased;
+    private boolean dirty;
+
+    BreakerLink(SyncWorker worker, String name) {
+        this.worker = worker;
+        this.name = name;
+        this.key = BreakerRecord.KEY_PREFIX + name;
+    }
+
+    /** A snapshot of the queued work, to be consumed once written. */
+    private record Work(
+            int transitions,
+            int manuals,
+            int failures,
+            boolean cleared,
+            int clearEpoch,
+            int trialSuccesses,
+            int trialsReleased,
+            boolean dirty) {}
+
+    private synchronized Work work() {
+        return new Work(transitions, manuals, failures, cleared, clearEpoch, trialSuccesses, trialsReleased, dirty);
+    }
+
+    private synchronized void consume(Work w) {
+        transitions -= w.transitions;
+        manuals -= w.manuals;
+        if (clearEpoch == w.clearEpoch) {
+            failures -= w.failures;
+            cleared = false;
+        } // else a success cleared the count since: the failures it dropped included these
+        trialSuccesses -= w.trialSuccesses;
+        trialsReleased -= w.trialsReleased;
+        if (w.dirty) {
+            dirty = false;
+        }
+    }
+
+    /** The store failed before this breaker's queued work was written: reconcile it on a later pass. */
+    synchronized void markDirty() {
+        dirty = true;
+    }
+
+    /** Whether local changes wait to be written after a store failure; for tests. */
+    synchronized boolean dirty() {
+        return dirty;
+    }
+
+    // ---------------------------------------------------------------- BreakerSync: the breaker's callers
+
+    @Override
+    public void attach(BreakerHandle breaker) {
+        this.handle = breaker;
+        Boolean restored = worker.await(name, this::restore);
+        if (restored == null) {
+            abandoned = true; // decide locally; the worker reconciles when the store answers
+            markDirty();
+        }
+    }
+
+    @Override
+    public void transitioned(SyncedState from, SyncedState to, boolean manual) {
+        if (!manual && to == HALF_OPEN) {
+            return; // the trial claim has written HALF_OPEN already; a move by time alone writes nothing
+        }
+        synchronized (this) {
+            transitions++;
+            if (manual) {
+                manuals++;
+            }
+        }
+        worker.enqueue(this);
+    }
+
+    @Override
+    public void failureCounted() {
+        if (worker.quorum() > 1) {
+            return; // counts are each node's own under a quorum
+        }
+        synchronized (this) {
+            failures++;
+        }
+        worker.enqueue(this);
+    }
+
+    @Override
+    public void failuresCleared() {
+        if (worker.quorum() > 1) {
+            return;
+        }
+        synchronized (this) {
+            failures = 0;
+            cleared = true;
+            clearEpoch++;
+        }
+        worker.enqueue(this);
+    }
+
+    @Override
+    public void trialSucceeded() {
+        if (worker.quorum() == 0) {
+            return;
+        }
+        synchronized (this) {
+            trialSuccesses++;
+        }
+        worker.enqueue(this);
+    }
+
+    @Override
+    public void trialReleased() {
+        if (worker.quorum() == 0) {
+            return;
+        }
+        synchronized (this) {
+            trialsReleased++;
+        }
+        worker.enqueue(this);
+    }
+
+    @Override
+    public boolean claimTrial() {
+        if (worker.quorum() == 0 || worker.isDown()) {
+            return true; // uncoordinated: LOCAL_ONLY, or the store is down and the breaker runs on local state
+        }
+        BreakerRecord k = known;
+        if (worker.quorum() > 1 && k != null && k.state() == CLOSED && k.generation() == syncedGeneration) {
+            return true; // this node's own open under a quorum: its trials are its own
+        }
+        if (denied && worker.time.nanoTime() - deniedUntilNanos < 0) {
+            return false; // every trial permit is out on other nodes: ask again after the next refresh
+        }
+        if (!claiming.compareAndSet(false, true)) {
+            return false; // another caller's claim is being decided: reject until it is
+        }
+        Boolean granted = worker.await(name, () -> {
+            try {
+                return claim();
+            } finally {
+                claiming.set(false);
+            }
+        });
+        return granted == null || granted; // no answer in time: decide locally, as during an outage
+    }
+
+    // ---------------------------------------------------------------- the worker
+
+    /** Reads the stored state into a breaker under construction. */
+    private boolean restore() {
+        lock.lock();
+        try {
+            SyncWorker.Read c = worker.read(name, key);
+            if (abandoned) {
+                return false; // its creator stopped waiting and decided locally: the next pass reconciles
+            }
+            version = c.version();
+            BreakerRecord r = c.record();
+            if (r != null) {
+                syncedGeneration = r.generation();
+                known = r;
+                if (!(worker.quorum() > 1 && r.state() == CLOSED)) {
+                    BreakerSnapshot s = handle.snapshot();
+                    handle.install(s.generation(), SyncRules.toLocal(r, worker.wallMillis()), false); // not an event
+                }
+            }
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Claims a trial permit in the record; the caller that asked waits for this, at most the store timeout. */
+    private boolean claim() {
+        lock.lock();
+        try {
+            for (int i = 0; i < MAX_ATTEMPTS; i++) {
+                SyncWorker.Read c = worker.read(name, key);
+                Claim decision = SyncRules.claim(c.record(), syncedGeneration, context());
+                if (decision instanceof Granted) {
+                    BreakerRecord write = ((Granted) decision).write();
+                    if (write == null) {
+                        return true;
+                    }
+                    if (worker.cas(name, key, c.version(), write)) {
+                        written(c.version(), write);
+                        denied = false;
+                        return true;
+                    }
+                    continue;
+                }
+                BreakerRecord adopt = ((Denied) decision).adopt();
+                if (adopt != null) {
+                    adopt(adopt);
+                    version = c.version();
+                }
+                deniedUntilNanos = worker.time.nanoTime() + worker.syncNanos;
+                denied = true;
+                return false;
+            }
+            return false;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The sync loop: reads the record (or takes {@code first}, the worker's batched read), decides, writes by
+     * compare-and-set or adopts, and re-reads after a lost compare-and-set. Throws {@link SyncWorker.Unavailable} when
+     * the store fails; the queued work is then kept and reconciled on a later pass.
+     */
+    void sync(SyncWorker.Read first) {
+        BreakerHandle h = handle;
+        if (h == null) {
+            return;
+        }
+        lock.lock();
+        try {
+            SyncWorker.Read c = first;
+            for (int i = 0; i < MAX_ATTEMPTS; i++) {
+                if (c == null) {
+                    c = worker.read(name, key);
+                }
+                Work w = work();
+                boolean pending = w.transitions > 0
+                        || w.dirty
+                        || w.failures > 0
+                        || w.cleared
+                        || w.trialSuccesses > 0
+                        || w.trialsReleased > 0;
+                if (c.version() == version && !pending) {
+                    return; // nothing changed on either side
+                }
+                if (c.version() != version) {
+                    denied = false; // the record moved: a trial may be free again
+                }
+                Local local = new Local(
+                        h.snapshot(),
+                        syncedGeneration,
+                        w.transitions > 0,
+                        w.manuals > 0,
+                        w.failures,
+                        w.cleared,
+                        w.trialSuccesses,
+                        w.trialsReleased,
+                        w.dirty);
+                if (worker.quorum() == 0 && !pending) {
+                    version = c.version();
+                    return; // LOCAL_ONLY adopts nothing
+                }
+                Decision decision = SyncRules.decide(c.record(), local, context());
+                if (decision instanceof Write) {
+                    Write write = (Write) decision;
+                    if (!worker.cas(name, key, c.version(), write.next())) {
+                        c = null;
+                        continue;
+                    }
+                    written(c.version(), write.next());
+                    consume(w);
+                    if (write.adoptAfter()) {
+                        adopt(write.next());
+                    }
+                    return;
+                }
+                if (decision instanceof Adopt) {
+                    adopt(((Adopt) decision).record());
+                }
+                version = c.version();
+                consume(w);
+                return;
+            }
+            markDirty(); // kept losing the compare-and-set: the next pass tries again
+            worker.enqueue(this);
+        } catch (SyncWorker.Unavailable down) {
+            markDirty();
+            throw down;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void written(long expectedVersion, BreakerRecord next) {
+        version = expectedVersion + 1; // a compare-and-set always bumps the version by one
+        syncedGeneration = next.generation();
+        known = next;
+    }
+
+    /** Makes the local breaker agree with {@code r}, publishing a state change to its listeners. */
+    private void adopt(BreakerRecord r) {
+        BreakerHandle h = handle;
+        for (int i = 0; i < MAX_ATTEMPTS; i++) {
+            BreakerSnapshot s = h.snapshot();
+            if (s.state() == CLOSED && r.state() == CLOSED) {
+                if (worker.quorum() == 1) {
+                    mergeFailures(h, s, r);
+                }
+                break;
+            }
+            if (s.state() == r.state() && r.generation() == syncedGeneration) {
+                break;
+            }
+            if (h.install(s.generation(), SyncRules.toLocal(r, worker.wallMillis()), true)) {
+                break;
+            }
+        }
+        syncedGeneration = r.generation();
+        known = r;
+    }
+
+    /** Closed on both sides: takes the failures other nodes counted, or the success elsewhere that ended them. */
+    private void mergeFailures(BreakerHandle h, BreakerSnapshot s, BreakerRecord r) {
+        if (r.failures() > s.failures()) {
+            h.raiseFailures(s.generation(), r.failures());
+        } else if (r.failures() == 0 && s.failures() > 0 && work().failures == 0) {
+            h.install(s.generation(), SyncRules.toLocal(r, worker.wallMillis()), true);
+        }
+    }
+
+    private SyncRules.Context context() {
+        BreakerHandle h = handle;
+        return new SyncRules.Context(
+                worker.quorum(),
+                worker.node,
+                worker.wallMillis(),
+                h.failureThreshold(),
+                h.successThreshold(),
+                h.halfOpenPermits(),
+                h.maxWaitInHalfOpenNanos());
+    }
+}

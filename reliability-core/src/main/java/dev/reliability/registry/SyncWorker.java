@@ -1,0 +1,515 @@
+package dev.reliability.registry;
+
+import dev.reliability.TimeSource;
+import dev.reliability.circuitbreaker.CircuitBreakerListener;
+import dev.reliability.internal.Listeners;
+import dev.reliability.state.StateStore;
+import dev.reliability.state.StateStoreException;
+import dev.reliability.state.VersionedValue;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
+import java.lang.ref.WeakReference;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * A registry's sync worker: the only code that talks to the state store for its breakers and shared budgets, on one
+ * scheduler (a daemon thread it owns, or the user's {@code syncExecutor}).
+ *
+ * <ul>
+ *   <li><b>Writes</b> are queued per breaker ({@link #enqueue}) and written together one flush delay after the first,
+ *       with one batched read for the whole batch and one compare-and-set per breaker.
+ *   <li><b>Refresh</b>: once per sync interval, every breaker and budget record is read with {@link
+ *       StateStore#getAllVersioned}, {@value #CHUNK} keys per call; a breaker whose record did not change and that has
+ *       nothing to write costs nothing more. Where the store can push changes ({@link StateStore#watch}), a changed
+ *       key is refreshed at once and a missed notification refreshes everything.
+ *   <li><b>Outages</b>: the first failure (or a bounded wait that ends unanswered) starts an outage: one WARNING log line
+ *       and one {@link CircuitBreakerListener#onStoreUnavailable} event. During it, flushes and waits are skipped; the
+ *       refresh once per sync interval is the retry, and the first store call that succeeds ends the outage.
+ * </ul>
+ */
+final class SyncWorker implements StateStore.ChangeListener {
+    private static final Logger LOGGER = System.getLogger("dev.reliability");
+
+    /** Keys per batched read: one statement each on SQL stores, far below any bind-parameter limit. */
+    static final int CHUNK = 1000;
+
+    /** The prefix every key the worker reads or watches starts with. */
+    static final String KEY_PREFIX = "reliability:";
+
+    /** Marks the threads running worker tasks, so a bounded wait asked for on one runs inline instead of waiting. */
+    private static final ThreadLocal<Boolean> ON_WORKER = new ThreadLocal<>();
+
+    /** Thrown inside a worker pass when the store fails; never escapes the worker. */
+    static final class Unavailable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        private Unavailable() {
+            super("state store unavailable", null, false, false);
+        }
+    }
+
+    private static final Unavailable UNAVAILABLE = new Unavailable();
+
+    /** A record read from the store: its version (0 if absent) and the record (null if absent or malformed). */
+    record Read(long version, BreakerRecord record) {
+        static Read of(VersionedValue v) {
+            return v == null
+                    ? new Read(0L, null)
+                    : new Read(v.version(), BreakerRecord.decode(v.value()).orElse(null));
+        }
+    }
+
+    final StateStore store;
+    final TimeSource time;
+    final String node;
+    final long syncNanos;
+    private final int quorum;
+    private final long flushNanos;
+    private final long timeoutNanos;
+    private final CircuitBreakerListener[] listeners;
+    private final ScheduledExecutorService executor;
+    private final boolean ownsExecutor;
+
+    private final ConcurrentHashMap<String, BreakerLink> links = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, BudgetLink> budgets = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<BreakerLink> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    private final Set<String> changed = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean changeScheduled = new AtomicBoolean();
+    private final AtomicBoolean down = new AtomicBoolean();
+    private final AtomicLong outages = new AtomicLong();
+    private volatile Future<?> tick;
+    private volatile StateStore.Watch watch;
+    private volatile boolean closed;
+
+    SyncWorker(
+            StateStore store,
+            SharingPolicy policy,
+            TimeSource time,
+            List<CircuitBreakerListener> listeners,
+            ScheduledExecutorService userExecutor,
+            long syncNanos,
+            long flushNanos,
+            long timeoutNanos) {
+        this.store = store;
+        this.quorum = policy.quorum();
+        this.time = time;
+        this.listeners = listeners.toArray(new CircuitBreakerListener[0]);
+        this.syncNanos = syncNanos;
+        this.flushNanos = flushNanos;
+        this.timeoutNanos = timeoutNanos;
+        this.ownsExecutor = userExecutor == null;
+        this.executor = userExecutor != null
+                ? userExecutor
+                : Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "reliability-sync");
+                    t.setDaemon(true); // a registry nobody closes must not keep the JVM alive
+                    return t;
+                });
+        // Unique per registry: a restarted JVM is a new node, and so is a second registry in one JVM.
+        this.node = "pid" + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+    }
+
+    /**
+     * Starts the refresh and, where the store can push changes, the watch. Both hold the worker weakly: it stays alive
+     * while its registry or any of its breakers is reachable, and once none is, the refresh stops the owned thread.
+     */
+    void start() {
+        WeakReference<SyncWorker> self = new WeakReference<>(this);
+        ScheduledExecutorService owned = ownsExecutor ? executor : null;
+        tick = executor.scheduleAtFixedRate(
+                new Runnable() {
+                    @Override
+                    public void run() {
+                        SyncWorker worker = self.get();
+                        if (worker != null) {
+                            task(worker::refreshAll).run();
+                        } else if (owned != null) {
+                            owned.shutdownNow();
+                        } else {
+                            throw new CancellationException("registry collected"); // cancels this periodic task
+                        }
+                    }
+                },
+                syncNanos,
+                syncNanos,
+                TimeUnit.NANOSECONDS);
+        submit(() -> {
+            try {
+                watch = store.watch(KEY_PREFIX, new WeakListener(self)).orElse(null);
+            } catch (RuntimeException noPush) {
+                // polling at the sync interval covers everything a watch would
+            }
+        });
+    }
+
+    /** Forwards pushed changes to a worker as long as it is reachable. */
+    private static final class WeakListener implements StateStore.ChangeListener {
+        private final WeakReference<SyncWorker> worker;
+
+        WeakListener(WeakReference<SyncWorker> worker) {
+            this.worker = worker;
+        }
+
+        @Override
+        public void changed(String key) {
+            SyncWorker w = worker.get();
+            if (w != null) {
+                w.changed(key);
+            }
+        }
+
+        @Override
+        public void missed() {
+            SyncWorker w = worker.get();
+            if (w != null) {
+                w.missed();
+            }
+        }
+    }
+
+    int quorum() {
+        return quorum;
+    }
+
+    long wallMillis() {
+        return time.millis();
+    }
+
+    boolean isDown() {
+        return down.get() || closed;
+    }
+
+    long outages() {
+        return outages.get();
+    }
+
+    void register(BreakerLink link) {
+        links.put(link.key, link);
+    }
+
+    void unregister(BreakerLink link) {
+        links.remove(link.key, link);
+    }
+
+    /** Adds a shared budget and adopts (or creates) its record as soon as the worker can. */
+    void register(BudgetLink budget) {
+        budgets.put(budget.key, budget);
+        submit(() -> budget.sync(this, null));
+    }
+
+    // ---------------------------------------------------------------- called by breakers' callers
+
+    /** Queues a breaker's writes; the first one schedules a flush one flush delay later. Never blocks. */
+    void enqueue(BreakerLink link) {
+        if (!link.queued.compareAndSet(false, true)) {
+            return;
+        }
+        queue.add(link);
+        if (!closed && !down.get() && flushScheduled.compareAndSet(false, true)) {
+            try {
+                executor.schedule(task(this::flush), flushNanos, TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException stopped) {
+                flushScheduled.set(false); // the executor was shut down: what is queued stays local
+            }
+        }
+    }
+
+    /**
+     * Runs {@code task} on the worker and waits for its answer at most the store timeout: the two bounded waits of the
+     * design, a breaker's stored state at creation and a trial claim. Returns null, at once, when the store is down or
+     * the registry closed, and after the timeout, which starts an outage.
+     */
+    Boolean await(String breaker, Callable<Boolean> task) {
+        if (isDown()) {
+            return null;
+        }
+        if (ON_WORKER.get() != null) {
+            try {
+                return task.call(); // a listener on the worker asked: waiting for ourselves would only time out
+            } catch (Exception failed) {
+                return null;
+            }
+        }
+        CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        try {
+            executor.execute(task(() -> {
+                try {
+                    answer.complete(task.call());
+                } catch (Exception failed) {
+                    answer.complete(null);
+                }
+            }));
+        } catch (RejectedExecutionException stopped) {
+            closed = true; // the user's executor is gone: nothing reaches the store any more
+            return null;
+        }
+        try {
+            return answer.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException slow) {
+            failed(
+                    breaker,
+                    new StateStoreException(StateStoreException.Kind.TIMEOUT, "sync", store.toString(), null, null));
+            return null;
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (ExecutionException unexpected) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- store calls, on the worker
+
+    Read read(String breaker, String key) {
+        return Read.of(call(breaker, () -> store.getVersioned(key)).orElse(null));
+    }
+
+    boolean cas(String breaker, String key, long expectedVersion, BreakerRecord next) {
+        return call(breaker, () -> store.compareAndSetVersion(key, expectedVersion, next.encode()));
+    }
+
+    Optional<VersionedValue> readValue(String name, String key) {
+        return call(name, () -> store.getVersioned(key));
+    }
+
+    boolean casValue(String name, String key, long expectedVersion, dev.reliability.state.StateValue value) {
+        return call(name, () -> store.compareAndSetVersion(key, expectedVersion, value));
+    }
+
+    private Map<String, VersionedValue> readAll(String first, Collection<String> keys) {
+        return call(first, () -> store.getAllVersioned(keys));
+    }
+
+    /** Runs a store operation; a failure starts an outage (if none is going on) and throws {@link #UNAVAILABLE}. */
+    private <T> T call(String name, Supplier<T> operation) {
+        T result;
+        try {
+            result = operation.get();
+        } catch (RuntimeException failure) {
+            failed(name, failure);
+            throw UNAVAILABLE;
+        }
+        down.set(false);
+        return result;
+    }
+
+    private void failed(String breaker, RuntimeException failure) {
+        if (!down.compareAndSet(false, true)) {
+            return;
+        }
+        outages.incrementAndGet();
+        LOGGER.log(
+                Level.WARNING,
+                "state store failed for circuit breaker '" + breaker
+                        + "'; breakers keep working on local state and reconcile when the store answers again",
+                failure);
+        for (CircuitBreakerListener listener : listeners) {
+            try {
+                listener.onStoreUnavailable(breaker, failure);
+            } catch (Throwable t) {
+                Listeners.listenerFailed("onStoreUnavailable", breaker, t);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- worker passes
+
+    /** Writes what breakers queued; during an outage, leaves it to the next refresh. */
+    private void flush() {
+        flushScheduled.set(false);
+        if (down.get()) {
+            return;
+        }
+        syncAll(drain());
+    }
+
+    /** Once per sync interval: every breaker and budget, with one batched read per {@value #CHUNK} keys. */
+    private void refreshAll() {
+        drain(); // every link is in the pass below
+        syncAll(new ArrayList<>(links.values()));
+        syncBudgets();
+    }
+
+    private List<BreakerLink> drain() {
+        List<BreakerLink> batch = new ArrayList<>();
+        for (BreakerLink link; (link = queue.poll()) != null; ) {
+            link.queued.set(false);
+            batch.add(link);
+        }
+        return batch;
+    }
+
+    /** Syncs breakers chunk by chunk; the first failure ends the pass and requeues what was not done. */
+    private void syncAll(List<BreakerLink> batch) {
+        for (int from = 0; from < batch.size(); from += CHUNK) {
+            List<BreakerLink> chunk = batch.subList(from, Math.min(batch.size(), from + CHUNK));
+            List<String> keys = new ArrayList<>(chunk.size());
+            for (BreakerLink link : chunk) {
+                keys.add(link.key);
+            }
+            try {
+                Map<String, VersionedValue> values = readAll(chunk.get(0).name, keys);
+                for (BreakerLink link : chunk) {
+                    link.sync(Read.of(values.get(link.key)));
+                }
+            } catch (Unavailable down) {
+                requeue(batch.subList(from, batch.size()));
+                return;
+            }
+        }
+    }
+
+    private void requeue(List<BreakerLink> rest) {
+        for (BreakerLink link : rest) {
+            link.markDirty();
+            if (link.queued.compareAndSet(false, true)) {
+                queue.add(link);
+            }
+        }
+    }
+
+    private void syncBudgets() {
+        if (budgets.isEmpty()) {
+            return;
+        }
+        List<BudgetLink> all = new ArrayList<>(budgets.values());
+        for (int from = 0; from < all.size(); from += CHUNK) {
+            List<BudgetLink> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
+            List<String> keys = new ArrayList<>(chunk.size());
+            for (BudgetLink budget : chunk) {
+                keys.add(budget.key);
+            }
+            try {
+                Map<String, VersionedValue> values = readAll(chunk.get(0).name, keys);
+                for (BudgetLink budget : chunk) {
+                    budget.sync(this, Optional.ofNullable(values.get(budget.key)));
+                }
+            } catch (Unavailable down) {
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- pushed changes
+
+    @Override
+    public void changed(String key) {
+        if (!links.containsKey(key) || !changed.add(key) || !changeScheduled.compareAndSet(false, true)) {
+            return;
+        }
+        submit(() -> {
+            changeScheduled.set(false);
+            List<BreakerLink> batch = new ArrayList<>();
+            for (Iterator<String> it = changed.iterator(); it.hasNext(); ) {
+                BreakerLink link = links.get(it.next());
+                it.remove();
+                if (link != null) {
+                    batch.add(link);
+                }
+            }
+            syncAll(batch);
+        });
+    }
+
+    @Override
+    public void missed() {
+        submit(this::refreshAll);
+    }
+
+    // ---------------------------------------------------------------- lifetime
+
+    /**
+     * Stops the refresh and the watch, then writes what is queued, waiting at most {@code timeoutNanos}; shuts the
+     * executor down if the worker owns it.
+     */
+    void close(long timeoutNanos) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Future<?> t = tick;
+        if (t != null) {
+            t.cancel(false);
+        }
+        StateStore.Watch w = watch;
+        if (w != null) {
+            try {
+                w.close();
+            } catch (RuntimeException ignored) {
+                // the store's own problem; nothing more to watch either way
+            }
+        }
+        try {
+            Future<?> last = executor.submit(task(() -> {
+                List<BreakerLink> batch = drain();
+                for (BreakerLink link : links.values()) {
+                    if (link.dirty() && !batch.contains(link)) {
+                        batch.add(link);
+                    }
+                }
+                syncAll(batch);
+                syncBudgets();
+            }));
+            last.get(timeoutNanos, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException | RejectedExecutionException notFlushed) {
+            LOGGER.log(Level.WARNING, "registry closed before its state store took every pending breaker write");
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        } finally {
+            if (ownsExecutor) {
+                executor.shutdownNow();
+            }
+        }
+    }
+
+    private void submit(Runnable work) {
+        try {
+            executor.execute(task(work));
+        } catch (RejectedExecutionException stopped) {
+            // closed: nothing more reaches the store
+        }
+    }
+
+    /** Wraps worker work: marks the thread, and never lets an exception cancel a periodic task. */
+    private static Runnable task(Runnable work) {
+        return () -> {
+            Boolean outer = ON_WORKER.get();
+            ON_WORKER.set(Boolean.TRUE);
+            try {
+                work.run();
+            } catch (Unavailable down) {
+                // reported once per outage; the work stays queued
+            } catch (RuntimeException | Error unexpected) {
+                LOGGER.log(Level.WARNING, "state store sync failed", unexpected);
+            } finally {
+                if (outer == null) {
+                    ON_WORKER.remove();
+                }
+            }
+        };
+    }
+}

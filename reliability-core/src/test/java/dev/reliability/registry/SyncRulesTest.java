@@ -1,0 +1,266 @@
+package dev.reliability.registry;
+
+import static dev.reliability.internal.SyncedState.CLOSED;
+import static dev.reliability.internal.SyncedState.FORCED_OPEN;
+import static dev.reliability.internal.SyncedState.HALF_OPEN;
+import static dev.reliability.internal.SyncedState.OPEN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.reliability.internal.BreakerSnapshot;
+import dev.reliability.internal.SyncedState;
+import dev.reliability.registry.SyncRules.Adopt;
+import dev.reliability.registry.SyncRules.Claim;
+import dev.reliability.registry.SyncRules.Decision;
+import dev.reliability.registry.SyncRules.Denied;
+import dev.reliability.registry.SyncRules.Granted;
+import dev.reliability.registry.SyncRules.Local;
+import dev.reliability.registry.SyncRules.Write;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The sync protocol's conflict rules, from a table: (stored record, local state) → decision. No store, no clock. */
+class SyncRulesTest {
+    private static final long WALL = 1_000_000L;
+
+    /** The stored record of a table row. */
+    private static BreakerRecord rec(SyncedState state, long generation) {
+        return new BreakerRecord(state, generation, 0L, 30_000L, 0, 0, 0, 0, WALL, "other", Map.of());
+    }
+
+    /** The local side of a table row: nothing queued until a modifier says so. */
+    private record L(
+            SyncedState state,
+            long synced,
+            int nowFailures,
+            boolean transitioned,
+            boolean manual,
+            int failures,
+            boolean cleared,
+            int successes,
+            int released,
+            boolean dirty) {
+        static L of(SyncedState state, long synced) {
+            return new L(state, synced, 0, false, false, 0, false, 0, 0, false);
+        }
+
+        L withTransition() {
+            return new L(state, synced, nowFailures, true, manual, failures, cleared, successes, released, dirty);
+        }
+
+        L byHand() {
+            return new L(state, synced, nowFailures, true, true, failures, cleared, successes, released, dirty);
+        }
+
+        /** {@code n} failures queued, and the local count at {@code n} too. */
+        L queuedFailures(int n) {
+            return new L(state, synced, n, transitioned, manual, n, cleared, successes, released, dirty);
+        }
+
+        L afterSuccess() {
+            return new L(state, synced, nowFailures, transitioned, manual, failures, true, successes, released, dirty);
+        }
+
+        L trialSuccesses(int n) {
+            return new L(state, synced, nowFailures, transitioned, manual, failures, cleared, n, released, dirty);
+        }
+
+        L trialsReleased(int n) {
+            return new L(state, synced, nowFailures, transitioned, manual, failures, cleared, successes, n, dirty);
+        }
+
+        L afterOutage() {
+            return new L(
+                    state, synced, nowFailures, transitioned, manual, failures, cleared, successes, released, true);
+        }
+
+        Local local() {
+            long remaining = state == OPEN ? 30_000_000_000L : 0L;
+            BreakerSnapshot now = new BreakerSnapshot(state, 7L, remaining, 30_000_000_000L, 0, nowFailures);
+            return new Local(now, synced, transitioned, manual, failures, cleared, successes, released, dirty);
+        }
+    }
+
+    private static SyncRules.Context ctx(int quorum, int successThreshold) {
+        return new SyncRules.Context(quorum, "me", WALL, 3, successThreshold, 1, 60_000_000_000L);
+    }
+
+    private static Arguments row(String rule, BreakerRecord stored, L local, String expected) {
+        return row(rule, 1, 1, stored, local, expected);
+    }
+
+    private static Arguments row(
+            String rule, int quorum, int successThreshold, BreakerRecord stored, L local, String expected) {
+        return Arguments.of(rule, quorum, successThreshold, stored, local, expected);
+    }
+
+    static Stream<Arguments> decisions() {
+        return Stream.of(
+                row("nothing stored, nothing queued", null, L.of(CLOSED, 0), "done"),
+                row("same generation, same state, nothing queued", rec(OPEN, 2), L.of(OPEN, 2), "done"),
+                row(
+                        "the first failures are written",
+                        null,
+                        L.of(CLOSED, 0).queuedFailures(2),
+                        "write closed g0 f2, adopt"),
+                row(
+                        "queued failures add to the stored count, which opens locally at the threshold",
+                        rec(CLOSED, 0).withFailures(1, "other"),
+                        L.of(CLOSED, 0).queuedFailures(2),
+                        "adopt closed g0 f3"),
+                row(
+                        "a success queued before the failures restarts the count",
+                        rec(CLOSED, 0).withFailures(2, "other"),
+                        L.of(CLOSED, 0).afterSuccess().queuedFailures(1),
+                        "write closed g0 f1, adopt"),
+                row(
+                        "after an outage the higher of the two counts is kept",
+                        rec(CLOSED, 0).withFailures(1, "other"),
+                        L.of(CLOSED, 0).queuedFailures(2).afterOutage(),
+                        "write closed g0 f2, adopt"),
+                row(
+                        "a local open is written in a new generation",
+                        rec(CLOSED, 3),
+                        L.of(OPEN, 3).withTransition(),
+                        "write open g4"),
+                row("a newer remote open wins", rec(OPEN, 5), L.of(CLOSED, 3).queuedFailures(1), "adopt open g5"),
+                row(
+                        "a newer remote forced-open wins over a local open",
+                        rec(FORCED_OPEN, 5),
+                        L.of(OPEN, 3).withTransition(),
+                        "adopt forced-open g5"),
+                row(
+                        "a local open wins over a newer remote closed",
+                        rec(CLOSED, 5),
+                        L.of(OPEN, 3).withTransition(),
+                        "write open g6"),
+                row(
+                        "a manual change is the newest intent",
+                        rec(FORCED_OPEN, 5),
+                        L.of(CLOSED, 3).byHand(),
+                        "write closed g6"),
+                row(
+                        "a local trial's close is written over its own half-open",
+                        rec(HALF_OPEN, 5),
+                        L.of(CLOSED, 5).withTransition(),
+                        "write closed g6"),
+                row(
+                        "a local trial's close is written over a newer remote half-open",
+                        rec(HALF_OPEN, 6),
+                        L.of(CLOSED, 3).withTransition(),
+                        "write closed g7"),
+                row("a reset elsewhere is adopted", rec(CLOSED, 6), L.of(CLOSED, 3), "adopt closed g6"),
+                row(
+                        "trial successes across nodes close the breaker",
+                        2,
+                        2,
+                        rec(HALF_OPEN, 4).withProbes(2, 1, WALL, "other"),
+                        L.of(HALF_OPEN, 4).trialSuccesses(1),
+                        "write closed g5, adopt"),
+                row(
+                        "a trial permit given back unused frees it",
+                        1,
+                        1,
+                        rec(HALF_OPEN, 4).withProbes(1, 0, WALL, "other"),
+                        L.of(HALF_OPEN, 4).trialsReleased(1),
+                        "write half-open g4 p0"),
+                row(
+                        "LOCAL_ONLY overwrites its own record",
+                        0,
+                        1,
+                        rec(OPEN, 9),
+                        L.of(CLOSED, 0).queuedFailures(1),
+                        "write closed g9 f1"),
+                row(
+                        "quorum: an open node reports itself, the cluster stays closed",
+                        2,
+                        1,
+                        rec(CLOSED, 0),
+                        L.of(OPEN, 0).withTransition(),
+                        "write closed g0 r1"),
+                row(
+                        "quorum: the second open node opens the cluster",
+                        2,
+                        1,
+                        rec(CLOSED, 0).withReports(Map.of("other", WALL + 5_000), "other"),
+                        L.of(OPEN, 0).withTransition(),
+                        "write open g1 r2"),
+                row("quorum: counts are each node's own", 2, 1, rec(CLOSED, 0), L.of(CLOSED, 0), "done"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("decisions")
+    void decide(String rule, int quorum, int successThreshold, BreakerRecord stored, L local, String expected) {
+        Decision decision = SyncRules.decide(stored, local.local(), ctx(quorum, successThreshold));
+
+        assertThat(describe(decision)).isEqualTo(expected);
+    }
+
+    static Stream<Arguments> claims() {
+        BreakerRecord halfOpenTaken = rec(HALF_OPEN, 3).withProbes(1, 0, WALL, "other");
+        BreakerRecord openLater =
+                new BreakerRecord(OPEN, 3, WALL + 1_000, 30_000L, 0, 0, 0, 0, WALL, "other", Map.of());
+        return Stream.of(
+                Arguments.of("nothing stored: a local decision", null, 0L, "granted"),
+                Arguments.of("the first claim after the open time", rec(OPEN, 2), 2L, "granted half-open g3 p1"),
+                Arguments.of("a newer remote open not over yet", openLater, 2L, "denied, adopt open g3"),
+                Arguments.of(
+                        "a free permit in half-open",
+                        rec(HALF_OPEN, 3).withProbes(0, 0, WALL, "other"),
+                        3L,
+                        "granted half-open g3 p1"),
+                Arguments.of("every permit out on another node", halfOpenTaken, 2L, "denied, adopt half-open g3 p1"),
+                Arguments.of("every permit out, already adopted", halfOpenTaken, 3L, "denied"),
+                Arguments.of(
+                        "every permit out for maxWaitInHalfOpen",
+                        rec(HALF_OPEN, 3).withProbes(1, 0, WALL - 60_000, "other"),
+                        3L,
+                        "granted half-open g4 p1"),
+                Arguments.of("forced open", rec(FORCED_OPEN, 3), 3L, "denied"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("claims")
+    void claim(String rule, BreakerRecord stored, long synced, String expected) {
+        Claim claim = SyncRules.claim(stored, synced, ctx(1, 1));
+
+        assertThat(describe(claim)).isEqualTo(expected);
+    }
+
+    private static String describe(Decision d) {
+        if (d instanceof Write) {
+            Write w = (Write) d;
+            return "write " + describe(w.next()) + (w.adoptAfter() ? ", adopt" : "");
+        }
+        if (d instanceof Adopt) {
+            BreakerRecord r = ((Adopt) d).record();
+            return "adopt " + describe(r);
+        }
+        return "done";
+    }
+
+    private static String describe(Claim c) {
+        if (c instanceof Granted) {
+            BreakerRecord w = ((Granted) c).write();
+            return w == null ? "granted" : "granted " + describe(w);
+        }
+        BreakerRecord a = ((Denied) c).adopt();
+        return a == null ? "denied" : "denied, adopt " + describe(a);
+    }
+
+    private static String describe(BreakerRecord r) {
+        String s = r.state().stored() + " g" + r.generation();
+        if (r.state() == CLOSED && r.failures() > 0) {
+            s += " f" + r.failures();
+        }
+        if (r.state() == HALF_OPEN) {
+            s += " p" + r.probes();
+        }
+        if (!r.reports().isEmpty()) {
+            s += " r" + r.reports().size();
+        }
+        return s;
+    }
+}
