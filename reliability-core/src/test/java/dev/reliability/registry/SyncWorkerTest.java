@@ -1,0 +1,187 @@
+package dev.reliability.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.reliability.circuitbreaker.CircuitBreaker;
+import dev.reliability.circuitbreaker.CircuitBreakerConfig;
+import dev.reliability.circuitbreaker.CircuitState;
+import dev.reliability.state.SimpleStateStore;
+import dev.reliability.state.StateStore;
+import dev.reliability.testing.ManualScheduler;
+import dev.reliability.testing.ManualTimeSource;
+import dev.reliability.testing.SwitchableStateStore;
+import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** The registry's sync worker: store load, pushed changes and the last flush on close, in virtual time. */
+class SyncWorkerTest {
+    private final ManualTimeSource time = new ManualTimeSource();
+    private final ManualScheduler sync = new ManualScheduler(time);
+    private final StateStore backing = new SimpleStateStore(time);
+    private final SwitchableStateStore counted = new SwitchableStateStore(backing);
+    private final CircuitBreakerConfig config = CircuitBreakerConfig.builder()
+            .failureThreshold(3)
+            .openDuration(Duration.ofSeconds(30))
+            .build();
+
+    private Registry.Builder node(StateStore store) {
+        return Registry.builder()
+                .timeSource(time)
+                .stateStore(store)
+                .syncInterval(Duration.ofSeconds(1))
+                .syncExecutor(sync);
+    }
+
+    private static void fail(CircuitBreaker breaker, int times) {
+        for (int i = 0; i < times; i++) {
+            assertThat(breaker.tryAcquirePermission()).isTrue();
+            breaker.onError(0, new IOException("down"));
+        }
+    }
+
+    // ---------------------------------------------------------------- store load
+
+    @Test
+    void aThousandIdleBreakersCostOneStoreRoundTripPerSyncInterval() {
+        Registry registry = node(counted.store()).build();
+        for (int i = 0; i < 1_000; i++) {
+            registry.circuitBreaker("breaker-" + i, config);
+        }
+        counted.resetCounts();
+
+        sync.advance(Duration.ofSeconds(10));
+
+        assertThat(counted.calls("getAllVersioned")).isEqualTo(10);
+        assertThat(counted.totalCalls()).isEqualTo(10); // at most 2 per interval is the target
+    }
+
+    @Test
+    void tenThousandBreakersAreRefreshedWellWithinTheSyncInterval() {
+        Registry registry = node(counted.store()).build();
+        for (int i = 0; i < 10_000; i++) {
+            registry.circuitBreaker("breaker-" + i, config);
+        }
+        counted.resetCounts();
+
+        // One refresh pass, run on this thread: its real time must fit in the (virtual) interval it serves.
+        assertTimeoutPreemptively(Duration.ofSeconds(1), () -> sync.advance(Duration.ofSeconds(1)));
+
+        assertThat(counted.calls("getAllVersioned")).isEqualTo(10); // chunks of 1,000 keys
+        assertThat(counted.totalCalls()).isEqualTo(10);
+    }
+
+    @Test
+    void aBusyBreakersFailuresCostOneWritePerFlush() {
+        CircuitBreaker breaker = node(counted.store())
+                .flushDelay(Duration.ofMillis(10))
+                .build()
+                .circuitBreaker(
+                        "payments", config.toBuilder().failureThreshold(1_000).build());
+        counted.resetCounts();
+
+        fail(breaker, 500);
+        sync.advance(Duration.ofMillis(10));
+
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(1);
+        assertThat(counted.calls("getAllVersioned")).isEqualTo(1);
+        assertThat(backing.get("reliability:breaker:payments")
+                        .orElseThrow()
+                        .asMap()
+                        .get("failures")
+                        .asLong())
+                .isEqualTo(500);
+    }
+
+    // ---------------------------------------------------------------- pushed changes
+
+    /** Wraps a store so that it pushes changes: the test plays the store's notifications. */
+    private static StateStore pushing(StateStore target, AtomicReference<StateStore.ChangeListener> listener) {
+        return (StateStore) Proxy.newProxyInstance(
+                StateStore.class.getClassLoader(), new Class<?>[] {StateStore.class}, (p, method, args) -> {
+                    if (method.getName().equals("watch")) {
+                        listener.set((StateStore.ChangeListener) args[1]);
+                        return Optional.of((StateStore.Watch) () -> listener.set(null));
+                    }
+                    try {
+                        return method.invoke(target, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aPushedChangeIsAdoptedAtOnceAndAMissedOneRefreshesEverything() {
+        AtomicReference<StateStore.ChangeListener> listener = new AtomicReference<>();
+        CircuitBreaker a = node(backing).flushDelay(Duration.ZERO).build().circuitBreaker("payments", config);
+        Registry registryB = node(pushing(backing, listener)).build();
+        CircuitBreaker b = registryB.circuitBreaker("payments", config);
+        CircuitBreaker other = registryB.circuitBreaker("orders", config);
+        assertThat(listener.get()).isNotNull();
+
+        fail(a, 3);
+        sync.runDue(); // a's write
+        listener.get().changed("reliability:breaker:payments");
+
+        assertThat(b.tryAcquirePermission()).isFalse(); // no sync interval has passed
+        CircuitBreaker otherOnA =
+                node(backing).flushDelay(Duration.ZERO).build().circuitBreaker("orders", config);
+        otherOnA.forceOpen();
+        sync.runDue();
+        listener.get().missed();
+        assertThat(other.state()).isEqualTo(CircuitState.FORCED_OPEN);
+        registryB.close();
+        assertThat(listener.get()).isNull(); // the watch is closed with the registry
+    }
+
+    // ---------------------------------------------------------------- close
+
+    @Test
+    void closeWritesAFailureRecordedJustBeforeIt() {
+        Registry registry = node(backing).flushDelay(Duration.ofHours(1)).build();
+        CircuitBreaker breaker = registry.circuitBreaker("payments", config);
+        fail(breaker, 1);
+        assertThat(backing.get("reliability:breaker:payments")).isEmpty(); // still queued
+
+        registry.close();
+
+        assertThat(backing.get("reliability:breaker:payments")
+                        .orElseThrow()
+                        .asMap()
+                        .get("failures")
+                        .asLong())
+                .isEqualTo(1);
+        assertThatThrownBy(() -> registry.circuitBreaker("orders", config))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("registry is closed");
+        assertThat(breaker.tryAcquirePermission()).isTrue(); // a breaker handed out keeps working locally
+        registry.close(); // twice does nothing
+    }
+
+    @Test
+    void closeFlushesThroughTheRegistrysOwnWorkerThread() {
+        Registry registry = Registry.builder()
+                .timeSource(time)
+                .stateStore(backing)
+                .flushDelay(Duration.ofHours(1))
+                .build(); // no syncExecutor: the registry's own daemon thread
+        CircuitBreaker breaker = registry.circuitBreaker("payments", config);
+        fail(breaker, 3);
+
+        registry.close();
+
+        assertThat(backing.get("reliability:breaker:payments")
+                        .orElseThrow()
+                        .asMap()
+                        .get("state")
+                        .asString())
+                .isEqualTo("open");
+    }
+}
