@@ -36,6 +36,7 @@ public class StoreBackedBreakerBenchmark {
     @State(Scope.Benchmark)
     public static class Breakers {
         MemoryStateStore store;
+        Registry registry;
         CircuitBreaker storeBacked;
         CircuitBreaker local;
 
@@ -51,7 +52,8 @@ public class StoreBackedBreakerBenchmark {
                     .openDuration(CircuitBreakerBenchmark.OPEN_DURATION)
                     .build();
             store = MemoryStateStore.ofDefaults();
-            storeBacked = Registry.builder().stateStore(store).build().circuitBreaker("bench", config);
+            registry = Registry.builder().stateStore(store).build();
+            storeBacked = registry.circuitBreaker("bench", config);
             local = CircuitBreaker.of("bench", config);
             checkClosed(storeBacked);
             checkClosed(local);
@@ -63,9 +65,10 @@ public class StoreBackedBreakerBenchmark {
             }
         }
 
-        /** Closes the store. */
+        /** Closes the registry (stopping its sync worker), then the store. */
         @TearDown
         public void tearDown() {
+            registry.close();
             store.close();
         }
     }

@@ -95,9 +95,19 @@ final class BreakerLink implements BreakerSync {
         }
     }
 
-    /** The store failed before this breaker's queued work was written: reconcile it on a later pass. */
-    synchronized void markDirty() {
+    private synchronized void markDirty() {
         dirty = true;
+    }
+
+    /**
+     * The store failed before this breaker's queued work was written: it is reconciled on a later pass. Returns
+     * whether there is such work; a breaker with none just waits for the next refresh.
+     */
+    synchronized boolean markDirtyIfPending() {
+        if (transitions > 0 || failures > 0 || cleared || trialSuccesses > 0 || trialsReleased > 0) {
+            dirty = true;
+        }
+        return dirty;
     }
 
     /** Whether local changes wait to be written after a store failure; for tests. */

@@ -51,7 +51,7 @@ import java.util.random.RandomGenerator;
  *       is queued. A crash loses at most the writes of the last flush delay.
  *   <li>A breaker created later (after a restart, or in another JVM) starts from the stored state: an open breaker
  *       stays open for its remaining time, and consecutive failures carry on. Creating a breaker waits for that read
- *       at most {@link Builder#storeTimeout} (default 50 ms).
+ *       at most {@link Builder#storeTimeout} (default 250 ms).
  *   <li>Under a {@link SharingPolicy} that adopts remote state, the worker re-reads every record of the registry once
  *       per {@link Builder#syncInterval} with one batched read ({@link StateStore#getAllVersioned}, 1,000 keys per
  *       call), and, where the store pushes changes ({@link StateStore#watch}), re-reads a changed record at once.
@@ -80,8 +80,8 @@ public final class Registry implements AutoCloseable {
     /** Default for {@link Builder#flushDelay}: 10 milliseconds. */
     public static final Duration DEFAULT_FLUSH_DELAY = Duration.ofMillis(10);
 
-    /** Default for {@link Builder#storeTimeout}: 50 milliseconds. */
-    public static final Duration DEFAULT_STORE_TIMEOUT = Duration.ofMillis(50);
+    /** Default for {@link Builder#storeTimeout}: 250 milliseconds. */
+    public static final Duration DEFAULT_STORE_TIMEOUT = Duration.ofMillis(250);
 
     /** Default for {@link Builder#closeTimeout}: five seconds. */
     public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
@@ -666,7 +666,9 @@ public final class Registry implements AutoCloseable {
          * Sets the longest a caller waits for the store, in the only two cases where one does: creating a breaker
          * (which reads its stored state) and the call that finds a breaker's open time over (which waits for the
          * trial claim). When the store has not answered by then, the caller decides locally, as during an outage, and
-         * the outage is reported once. Default {@link #DEFAULT_STORE_TIMEOUT}, 50 milliseconds.
+         * the outage is reported once. A cold JVM's first store call (driver loading, a first connection) can take
+         * longer than a warm one: a short process that must start from the stored state, such as a script run, should
+         * allow a second or two. Default {@link #DEFAULT_STORE_TIMEOUT}, 250 milliseconds.
          *
          * @param timeout the timeout, positive
          * @return this builder

@@ -31,6 +31,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -365,53 +367,50 @@ final class SyncWorker implements StateStore.ChangeListener {
 
     /** Syncs breakers chunk by chunk; the first failure ends the pass and requeues what was not done. */
     private void syncAll(List<BreakerLink> batch) {
-        for (int from = 0; from < batch.size(); from += CHUNK) {
-            List<BreakerLink> chunk = batch.subList(from, Math.min(batch.size(), from + CHUNK));
-            List<String> keys = new ArrayList<>(chunk.size());
-            for (BreakerLink link : chunk) {
-                keys.add(link.key);
-            }
-            try {
-                Map<String, VersionedValue> values = readAll(chunk.get(0).name, keys);
-                for (BreakerLink link : chunk) {
-                    link.sync(Read.of(values.get(link.key)));
-                }
-            } catch (Unavailable down) {
-                requeue(batch.subList(from, batch.size()));
-                return;
-            }
+        int done = inChunks(batch, l -> l.key, l -> l.name, (l, v) -> l.sync(Read.of(v)));
+        if (done < batch.size()) {
+            requeue(batch.subList(done, batch.size()));
         }
     }
 
     private void requeue(List<BreakerLink> rest) {
         for (BreakerLink link : rest) {
-            link.markDirty();
-            if (link.queued.compareAndSet(false, true)) {
+            if (link.markDirtyIfPending() && link.queued.compareAndSet(false, true)) {
                 queue.add(link);
             }
         }
     }
 
     private void syncBudgets() {
-        if (budgets.isEmpty()) {
-            return;
-        }
-        List<BudgetLink> all = new ArrayList<>(budgets.values());
-        for (int from = 0; from < all.size(); from += CHUNK) {
-            List<BudgetLink> chunk = all.subList(from, Math.min(all.size(), from + CHUNK));
+        inChunks(
+                new ArrayList<>(budgets.values()),
+                b -> b.key,
+                b -> b.name,
+                (b, v) -> b.sync(this, Optional.ofNullable(v)));
+    }
+
+    /**
+     * Reads the records of {@code items} with one batched read per {@value #CHUNK} keys and hands each item its value
+     * (null when absent). Returns how many items were handled: fewer than all when the store failed.
+     */
+    private <T> int inChunks(
+            List<T> items, Function<T, String> keyOf, Function<T, String> nameOf, BiConsumer<T, VersionedValue> then) {
+        for (int from = 0; from < items.size(); from += CHUNK) {
+            List<T> chunk = items.subList(from, Math.min(items.size(), from + CHUNK));
             List<String> keys = new ArrayList<>(chunk.size());
-            for (BudgetLink budget : chunk) {
-                keys.add(budget.key);
+            for (T item : chunk) {
+                keys.add(keyOf.apply(item));
             }
             try {
-                Map<String, VersionedValue> values = readAll(chunk.get(0).name, keys);
-                for (BudgetLink budget : chunk) {
-                    budget.sync(this, Optional.ofNullable(values.get(budget.key)));
+                Map<String, VersionedValue> values = readAll(nameOf.apply(chunk.get(0)), keys);
+                for (T item : chunk) {
+                    then.accept(item, values.get(keyOf.apply(item)));
                 }
             } catch (Unavailable down) {
-                return;
+                return from;
             }
         }
+        return items.size();
     }
 
     // ---------------------------------------------------------------- pushed changes

@@ -74,6 +74,7 @@ public final class BreakerNode {
                         .stateStore(store)
                         .sharingPolicy(policy)
                         .syncInterval(Duration.ofMillis(syncMs))
+                        .storeTimeout(Duration.ofSeconds(2)) // a cold JVM, a new connection per operation
                         .build()) {
             CircuitBreaker breaker = registry.circuitBreaker(BREAKER, config(openMs));
             out.println("ready");

@@ -7,6 +7,7 @@ import dev.reliability.circuitbreaker.CircuitBreaker;
 import dev.reliability.circuitbreaker.CircuitState;
 import dev.reliability.registry.Registry;
 import java.io.IOException;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -39,7 +40,10 @@ abstract class BreakerRestartTests {
         // When this JVM carries on with one more failure, which opens the breaker
         long openedAt;
         try (JdbcStateStore store = BreakerNode.open(storeArgs());
-                Registry registry = Registry.builder().stateStore(store).build()) {
+                Registry registry = Registry.builder()
+                        .stateStore(store)
+                        .storeTimeout(Duration.ofSeconds(2)) // start from the stored state, however cold the JVM
+                        .build()) {
             CircuitBreaker breaker = registry.circuitBreaker(BreakerNode.BREAKER, BreakerNode.config(OPEN_MS));
             assertThat(breaker.stats().consecutiveFailures()).isEqualTo(2);
             assertThat(breaker.tryAcquirePermission()).isTrue();

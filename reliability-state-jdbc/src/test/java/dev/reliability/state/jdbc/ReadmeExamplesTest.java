@@ -62,20 +62,21 @@ class ReadmeExamplesTest {
         Registry registry = Registry.builder()
                 .stateStore(store) // breakers survive restarts and are shared by every JVM on this store
                 .sharingPolicy(SharingPolicy.ANY_NODE) // the default; or SharingPolicy.quorum(2), LOCAL_ONLY
-                .syncInterval(Duration.ofSeconds(1)) // adopt other JVMs' transitions within about a second
+                .syncInterval(Duration.ofSeconds(1)) // re-read every record once a second, in one batched read
                 .build();
         CircuitBreaker breaker = registry.circuitBreaker("payments", config);
         try {
             breaker.execute(() -> payments.charge(order)); // CallNotPermittedException while open
         } catch (IOException e) {
-            // the failure is counted, and written through to the store at once
+            // counted at once; the registry's sync worker writes it to the store within the flush delay (10 ms)
         }
+        registry.close(); // on shutdown: writes what is still queued, then stops the sync worker
         // README: end
 
         assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
-        CircuitBreaker afterRestart =
-                Registry.builder().stateStore(store).build().circuitBreaker("payments", config);
-        assertThat(afterRestart.state()).isEqualTo(CircuitState.OPEN);
+        try (Registry restarted = Registry.builder().stateStore(store).build()) {
+            assertThat(restarted.circuitBreaker("payments", config).state()).isEqualTo(CircuitState.OPEN);
+        }
         store.close();
     }
 
