@@ -18,8 +18,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -530,17 +534,19 @@ public final class JdbcStateStore implements StateStore {
     private Row readRow(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = prepare(c, sql.select, 0, key);
                 ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                return null;
-            }
-            String type = rs.getString(1);
-            long num = rs.getLong(2);
-            String text = rs.getString(3);
-            long version = rs.getLong(4);
-            long expires = rs.getLong(5);
-            Long expiresAt = rs.wasNull() ? null : expires;
-            return new Row(type, num, text, version, expiresAt, rs.getLong(6));
+            return rs.next() ? row(rs, 1) : null;
         }
+    }
+
+    /** Reads the row's columns from {@code rs}, starting with value_type at column {@code first}. */
+    private static Row row(ResultSet rs, int first) throws SQLException {
+        String type = rs.getString(first);
+        long num = rs.getLong(first + 1);
+        String text = rs.getString(first + 2);
+        long version = rs.getLong(first + 3);
+        long expires = rs.getLong(first + 4);
+        Long expiresAt = rs.wasNull() ? null : expires;
+        return new Row(type, num, text, version, expiresAt, rs.getLong(first + 5));
     }
 
     private Row readLive(Connection c, String key) throws SQLException {
@@ -1006,6 +1012,42 @@ public final class JdbcStateStore implements StateStore {
             }
             // An expired record counts as absent: replace it, unless another writer got there first.
             return update(c, sql.updateByVersion, 0, type, num, text, SqlTemplate.Null.BIGINT, key, row.version) == 1;
+        });
+    }
+
+    /**
+     * Reads the keys with one statement per {@value DialectSql#MAX_BATCH} keys ({@code WHERE state_key IN (...)}), all
+     * on one connection, and judges expiry as {@link #getVersioned(String)} does, by the clock of the time mode.
+     */
+    @Override
+    public Map<String, VersionedValue> getAllVersioned(Collection<String> keys) {
+        Objects.requireNonNull(keys, "keys");
+        List<String> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
+        for (String key : distinct) {
+            StateStore.checkKey(key, "key");
+        }
+        if (distinct.isEmpty()) {
+            return Map.of();
+        }
+        return execute("getAllVersioned", true, c -> {
+            Map<String, VersionedValue> found = new HashMap<>();
+            for (int from = 0; from < distinct.size(); from += DialectSql.MAX_BATCH) {
+                List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + DialectSql.MAX_BATCH));
+                Object[] bound = new Object[DialectSql.selectManySize(chunk.size())];
+                for (int i = 0; i < bound.length; i++) {
+                    bound[i] = chunk.get(Math.min(i, chunk.size() - 1));
+                }
+                try (PreparedStatement ps = prepare(c, sql.selectMany(chunk.size()), 0, bound);
+                        ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Row row = row(rs, 2);
+                        if (row.live()) {
+                            found.put(rs.getString(1), new VersionedValue(decode(row), row.version));
+                        }
+                    }
+                }
+            }
+            return found;
         });
     }
 

@@ -55,6 +55,15 @@ class H2StateStoreTest extends StateStoreContractTest {
         tables.drop(names);
     }
 
+    /** Another store on this test's tables, through {@code ds}. */
+    private JdbcStateStore storeOn(DataSource ds) {
+        return JdbcStateStore.builder(ds)
+                .valuesTable(names[0])
+                .locksTable(names[1])
+                .timeSource(time)
+                .build();
+    }
+
     @Test
     void detectsH2AndUsesClientTime() {
         JdbcStateStore jdbc = (JdbcStateStore) store;
@@ -137,11 +146,7 @@ class H2StateStoreTest extends StateStoreContractTest {
     @Test
     void everyConnectionIsClosedAlsoWhenAnOperationFails() {
         TestDataSources.Forwarding tracked = TestDataSources.tracking(dataSource);
-        try (JdbcStateStore tracking = JdbcStateStore.builder(tracked)
-                .valuesTable(names[0])
-                .locksTable(names[1])
-                .timeSource(time)
-                .build()) {
+        try (JdbcStateStore tracking = storeOn(tracked)) {
             tracking.set("s", StateValue.of("text"));
             assertThatThrownBy(() -> tracking.increment("s", 1)).isInstanceOf(StateStoreException.class);
             assertThatThrownBy(() -> tracking.append("s", "x".repeat(1 << 20), ""))
@@ -156,11 +161,7 @@ class H2StateStoreTest extends StateStoreContractTest {
     @Test
     void hotOperationsAreOneStatementEach() {
         TestDataSources.Forwarding counted = TestDataSources.countingStatements(dataSource);
-        try (JdbcStateStore counting = JdbcStateStore.builder(counted)
-                .valuesTable(names[0])
-                .locksTable(names[1])
-                .timeSource(time)
-                .build()) {
+        try (JdbcStateStore counting = storeOn(counted)) {
             counting.set("s", StateValue.of("a"));
             counted.connections.set(0);
 
@@ -172,6 +173,25 @@ class H2StateStoreTest extends StateStoreContractTest {
             assertThat(counting.tryLock("free", "a", Duration.ofMinutes(1))).isTrue();
             assertThat(counting.tryLock("free", "b", Duration.ofMinutes(1))).isFalse();
             assertThat(counted.connections).hasValue(7);
+        }
+    }
+
+    @Test
+    void aBatchedReadIsOneStatementPer512Keys() {
+        TestDataSources.Forwarding counted = TestDataSources.countingStatements(dataSource);
+        try (JdbcStateStore counting = storeOn(counted)) {
+            List<String> keys = new java.util.ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                keys.add("k" + i);
+            }
+            counting.set("k999", StateValue.of(1L));
+            counting.set("k3", StateValue.of(2L), Duration.ofSeconds(1));
+            time.advance(Duration.ofSeconds(1));
+            counted.connections.set(0);
+
+            assertThat(counting.getAllVersioned(keys)).containsOnlyKeys("k999");
+            assertThat(counting.getAllVersioned(List.of("k999"))).containsOnlyKeys("k999");
+            assertThat(counted.connections).hasValue(3);
         }
     }
 
