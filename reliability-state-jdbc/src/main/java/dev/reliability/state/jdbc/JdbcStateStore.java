@@ -26,6 +26,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -91,6 +93,7 @@ public final class JdbcStateStore implements StateStore {
     private final String locksTable;
     private final DialectSql sql;
     private final Connection keepAlive;
+    private final Set<PostgresWatch> watches = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private JdbcStateStore(Builder b, SqlDialect dialect, Connection keepAlive) {
@@ -386,15 +389,42 @@ public final class JdbcStateStore implements StateStore {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        text = text.replaceAll("\\breliability_state\\b", Matcher.quoteReplacement(valuesTable))
-                .replaceAll("\\breliability_lock\\b", Matcher.quoteReplacement(locksTable));
+        int dot = valuesTable.indexOf('.');
+        // PostgreSQL's trigger: its function lives in the values table's schema, and it notifies the table's channel.
+        text = text.replace(
+                        "reliability_notify_change", valuesTable.substring(0, dot + 1) + "reliability_notify_change")
+                .replaceAll("\\breliability_state\\b", Matcher.quoteReplacement(valuesTable))
+                .replaceAll("\\breliability_lock\\b", Matcher.quoteReplacement(locksTable))
+                .replace("('" + valuesTable + "')", "('" + PostgresWatch.channel(valuesTable) + "')");
+        return splitStatements(text);
+    }
+
+    /** Splits a script at semicolons outside dollar-quoted bodies ({@code $tag$ ... $tag$}), which have their own. */
+    static List<String> splitStatements(String script) {
         List<String> statements = new ArrayList<>();
-        for (String statement : text.split(";")) {
-            if (!statement.isBlank()) {
-                statements.add(statement.strip());
+        Matcher dollarTag = Pattern.compile("\\$[A-Za-z_]*\\$").matcher(script);
+        int start = 0;
+        int i = 0;
+        while (i < script.length()) {
+            char ch = script.charAt(i);
+            if (ch == '$' && dollarTag.region(i, script.length()).lookingAt()) {
+                int close = script.indexOf(dollarTag.group(), dollarTag.end());
+                i = close < 0 ? script.length() : close + dollarTag.group().length();
+            } else if (ch == ';') {
+                addStatement(statements, script.substring(start, i));
+                start = ++i;
+            } else {
+                i++;
             }
         }
+        addStatement(statements, script.substring(start));
         return statements;
+    }
+
+    private static void addStatement(List<String> statements, String statement) {
+        if (!statement.isBlank()) {
+            statements.add(statement.strip());
+        }
     }
 
     static String checkIdentifier(String name, String parameter) {
@@ -446,9 +476,7 @@ public final class JdbcStateStore implements StateStore {
      * @param idempotent whether running it twice is harmless, so that a lost connection may be retried
      */
     private <T> T execute(String operation, boolean idempotent, Work<T> work) {
-        if (closed) {
-            throw new IllegalStateException("store is closed");
-        }
+        checkOpen();
         for (int attempt = 1; ; attempt++) {
             Connection c;
             try {
@@ -483,12 +511,18 @@ public final class JdbcStateStore implements StateStore {
         }
     }
 
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("store is closed");
+        }
+    }
+
     private StateStoreException failure(String operation, SQLException e) {
         return new StateStoreException(SqlErrors.classify(e), operation, dialect.id(), e.getSQLState(), e);
     }
 
     /** A connection that is released after the result is known: a failure to close it must not hide the result. */
-    private static void closeQuietly(Connection c) {
+    static void closeQuietly(Connection c) {
         if (c == null) {
             return;
         }
@@ -1051,10 +1085,50 @@ public final class JdbcStateStore implements StateStore {
         });
     }
 
-    /** Marks the store closed (and closes the embedded database, if the store opened it); the DataSource stays open. */
+    /**
+     * Watches keys on PostgreSQL, where a trigger on the values table notifies every write (see the class
+     * documentation); returns empty on H2 and MariaDB, whose callers poll, and on PostgreSQL when the PostgreSQL JDBC
+     * driver's {@code PGConnection} is not available or the table has no notify trigger (created by an older version
+     * of this store, with {@link Builder#createTables(boolean)} off). Each watch holds one connection of the
+     * DataSource until it is closed; closing the store closes its watches.
+     *
+     * @throws IllegalStateException if the store is closed
+     */
+    @Override
+    public Optional<Watch> watch(String keyPrefix, ChangeListener listener) {
+        Objects.requireNonNull(keyPrefix, "keyPrefix");
+        Objects.requireNonNull(listener, "listener");
+        checkOpen();
+        if (dialect != SqlDialect.POSTGRESQL) {
+            return Optional.empty();
+        }
+        PostgresWatch watch;
+        try {
+            watch = PostgresWatch.start(
+                    dataSource, valuesTable, keyPrefix, listener, queryTimeoutSeconds, watches::remove);
+        } catch (SQLException e) {
+            throw failure("watch", e);
+        } catch (LinkageError noPgDriver) {
+            return Optional.empty();
+        }
+        if (watch == null) {
+            return Optional.empty();
+        }
+        watches.add(watch);
+        if (closed) {
+            watch.close(); // the store closed while the watch started
+            checkOpen();
+        }
+        return Optional.of(watch);
+    }
+
+    /** Marks the store closed, closes its watches (and the embedded database, if the store opened it); the DataSource stays open. */
     @Override
     public void close() {
         closed = true;
+        for (PostgresWatch watch : watches) {
+            watch.close();
+        }
         closeQuietly(keepAlive);
     }
 }

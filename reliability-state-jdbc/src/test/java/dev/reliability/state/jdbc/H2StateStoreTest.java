@@ -255,10 +255,31 @@ class H2StateStoreTest extends StateStoreContractTest {
     @Test
     void theSchemaResourcesUseTheConfiguredNames() {
         for (SqlDialect dialect : SqlDialect.values()) {
-            List<String> ddl = JdbcStateStore.schema(dialect, "app.kv", "app.kv_locks");
-            assertThat(ddl).hasSize(2);
-            assertThat(ddl.get(0)).startsWith("CREATE TABLE IF NOT EXISTS app.kv (");
+            List<String> ddl = JdbcStateStore.schema(dialect, "app.KV", "app.kv_locks");
+            assertThat(ddl).hasSize(dialect == SqlDialect.POSTGRESQL ? 4 : 2);
+            assertThat(ddl.get(0)).startsWith("CREATE TABLE IF NOT EXISTS app.KV (");
             assertThat(ddl.get(1)).startsWith("CREATE TABLE IF NOT EXISTS app.kv_locks (");
         }
+        List<String> trigger = JdbcStateStore.schema(SqlDialect.POSTGRESQL, "app.KV", "app.kv_locks");
+        assertThat(trigger.get(2))
+                .startsWith("DO $do$ BEGIN")
+                .contains("CREATE FUNCTION app.reliability_notify_change()", "RETURN NULL;")
+                .endsWith("END $do$");
+        assertThat(trigger.get(3)).contains("ON app.KV", "EXECUTE FUNCTION app.reliability_notify_change('app.kv')");
+    }
+
+    @Test
+    void longTableNamesGetAChannelPostgresAccepts() {
+        String table = "s".repeat(63) + "." + "T".repeat(63);
+        assertThat(PostgresWatch.channel(table))
+                .hasSize(63)
+                .startsWith("sss")
+                .isEqualTo(PostgresWatch.channel(table.toLowerCase(java.util.Locale.ROOT)));
+        assertThat(PostgresWatch.channel("App.Kv")).isEqualTo("app.kv");
+    }
+
+    @Test
+    void h2CannotPushSoAWatchIsEmpty() {
+        assertThat(store.watch("", new IgnoredChanges())).isEmpty();
     }
 }

@@ -41,6 +41,11 @@ class MariaDbFaultIT extends ServerFaultTests {
     }
 
     @Test
+    void mariaDbCannotPushSoAWatchIsEmpty() {
+        assertThat(store.watch("", new IgnoredChanges())).isEmpty();
+    }
+
+    @Test
     void aNonStrictSqlModeRefusesToStart() {
         String url = database().url();
         String lenient = url + (url.contains("?") ? "&" : "?") + "sessionVariables=sql_mode=''";
