@@ -473,35 +473,60 @@ public final class JdbcStateStore implements StateStore {
      * Runs one operation on a fresh connection, retrying transient failures a bounded number of times.
      *
      * @param operation the operation's name, for errors
-     * @param idempotent whether running it twice is harmless, so that a lost connection may be retried
+     * @param idempotent whether running it twice is harmless, so that it may run again after a lost connection
      */
     private <T> T execute(String operation, boolean idempotent, Work<T> work) {
+        return execute(operation, work, idempotent ? work : null);
+    }
+
+    /**
+     * Runs one operation on a fresh connection. A conflict (serialization failure, deadlock, H2's {@code MERGE} race)
+     * rolled the statement back, so the work runs again, up to {@link Builder#maxAttempts(int)} times in all. A lost
+     * connection is one broken connection, not yet an outage: the operation gets one more connection, on which it runs
+     * {@code afterLostConnection}, since the lost statement may or may not have been applied.
+     *
+     * @param operation the operation's name, for errors
+     * @param afterLostConnection what settles the operation on a fresh connection after its connection was lost: the
+     *     work itself for an operation that may run twice, a read-back for one that can tell whether it was applied,
+     *     or null for one that may not run twice and cannot tell, which is then reported as failed
+     */
+    private <T> T execute(String operation, Work<T> work, Work<T> afterLostConnection) {
         checkOpen();
+        boolean lostConnection = false;
+        Work<T> current = work;
         for (int attempt = 1; ; attempt++) {
             Connection c;
             try {
                 c = dataSource.getConnection();
             } catch (SQLException e) {
                 // Nothing was sent, so any operation may try again.
-                if (attempt < maxAttempts && SqlErrors.isConnectionFailure(e)) {
+                if (!lostConnection && SqlErrors.isConnectionFailure(e)) {
+                    lostConnection = true;
                     continue;
                 }
                 throw failure(operation, e);
             }
             T result;
             try {
-                result = work.run(c);
+                result = current.run(c);
             } catch (RuntimeException | Error e) {
                 // WRONG_TYPE, OVERFLOW or a size limit found inside the operation: nothing was written.
                 closeQuietly(c);
                 throw e;
             } catch (SQLException e) {
                 closeQuietly(c);
-                boolean retry = SqlErrors.isConflict(e)
+                if (SqlErrors.isConnectionFailure(e)) {
+                    if (lostConnection || afterLostConnection == null) {
+                        throw failure(operation, e);
+                    }
+                    lostConnection = true;
+                    current = afterLostConnection;
+                    continue;
+                }
+                boolean rolledBack = SqlErrors.isConflict(e)
                         // H2's MERGE: a racing first insert fails instead of updating; nothing was applied.
-                        || (dialect == SqlDialect.H2 && SqlErrors.isDuplicateKey(e))
-                        || (idempotent && SqlErrors.isConnectionFailure(e));
-                if (attempt < maxAttempts && retry) {
+                        || (dialect == SqlDialect.H2 && SqlErrors.isDuplicateKey(e));
+                if (attempt < maxAttempts && rolledBack) {
                     continue;
                 }
                 throw failure(operation, e);
@@ -1025,7 +1050,7 @@ public final class JdbcStateStore implements StateStore {
         String type = typeName(value);
         Object num = numberOf(value);
         Object text = textOf(value);
-        return execute("compareAndSetVersion", false, c -> {
+        Work<Boolean> write = c -> {
             if (expectedVersion > 0) {
                 return update(c, sql.compareAndSetVersion, 0, type, num, text, key, expectedVersion) == 1;
             }
@@ -1046,6 +1071,17 @@ public final class JdbcStateStore implements StateStore {
             }
             // An expired record counts as absent: replace it, unless another writer got there first.
             return update(c, sql.updateByVersion, 0, type, num, text, SqlTemplate.Null.BIGINT, key, row.version) == 1;
+        };
+        // A lost connection leaves the write's outcome unknown. Our value at the next version means it was applied;
+        // otherwise the write runs again, and its version condition keeps it from applying on top of a lost write
+        // that did apply after all.
+        return execute("compareAndSetVersion", write, c -> {
+            Row row = readLive(c, key);
+            boolean ours = row != null
+                    && row.expiresAt == null
+                    && (expectedVersion == 0 || row.version == expectedVersion + 1)
+                    && decode(row).equals(value);
+            return ours || write.run(c);
         });
     }
 

@@ -30,6 +30,11 @@ class MariaDbFaultIT extends ServerFaultTests {
     }
 
     @Override
+    String backendIdSql() {
+        return "SELECT CONNECTION_ID()";
+    }
+
+    @Override
     String oneSecondLockTimeoutSql() {
         return "SET SESSION innodb_lock_wait_timeout = 1";
     }
