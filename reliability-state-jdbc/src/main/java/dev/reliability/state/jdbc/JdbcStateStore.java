@@ -56,10 +56,22 @@ import javax.sql.DataSource;
  * database (read committed on PostgreSQL). A connection handed out with auto-commit off is used as it is: the store
  * neither commits nor rolls back, so its writes join the caller's transaction.
  *
+ * <p><b>Many records at once.</b> {@link #getAllVersioned(Collection)} reads up to {@value DialectSql#MAX_BATCH} keys
+ * per statement, on one connection.
+ *
+ * <p><b>Push on PostgreSQL.</b> A trigger on the values table, created with the schema (and added to an existing table
+ * when a store is built), notifies the key of every written or deleted row with {@code pg_notify}; {@link
+ * #watch(String, ChangeListener)} listens on one connection of its own and tells its listener. H2 and MariaDB cannot
+ * push: their callers poll.
+ *
  * <p><b>Failures.</b> Serialization failures and deadlocks (SQLState 40001, 40P01, MariaDB 1213), and the unique-key
- * race of H2's {@code MERGE}, are retried up to {@link Builder#maxAttempts(int)} times. A lost connection is retried
- * only for operations that may safely run twice (reads, {@code set}, {@code setTtl}), since a write whose connection
- * died may or may not have been applied. Then a {@link StateStoreException} names the operation, the dialect and the
+ * race of H2's {@code MERGE}, are retried up to {@link Builder#maxAttempts(int)} times. A lost connection (SQLState
+ * class 08, 57P01 to 57P03, MariaDB's killed or lost connection) is one broken connection, not yet an outage: the
+ * operation gets one fresh connection more. On it, operations that may safely run twice (reads, {@code set}, {@code
+ * setTtl}) run again; {@link #compareAndSetVersion} reads the record back and reports success if it holds our value at
+ * the next version, and otherwise runs again, its version condition keeping it from applying twice; the others (such as
+ * {@code increment}, {@code append} and the list operations), whose lost write may or may not have been applied, are
+ * reported as failed and never run twice. Then a {@link StateStoreException} names the operation, the dialect and the
  * SQLState, never the values.
  *
  * <p><b>Time.</b> See {@link TimeMode}: database time by default on PostgreSQL and MariaDB, the {@link TimeSource}'s
@@ -277,8 +289,8 @@ public final class JdbcStateStore implements StateStore {
         }
 
         /**
-         * Sets how many times a statement is tried when it hits a transient failure. Default: {@value
-         * #DEFAULT_MAX_ATTEMPTS}.
+         * Sets how many times a statement is tried when it hits a transient failure: a conflict, or the one retry of a
+         * lost connection (1 turns both off). Default: {@value #DEFAULT_MAX_ATTEMPTS}.
          *
          * @param maxAttempts the attempts, the first included; at least 1
          * @return this builder
@@ -482,8 +494,9 @@ public final class JdbcStateStore implements StateStore {
     /**
      * Runs one operation on a fresh connection. A conflict (serialization failure, deadlock, H2's {@code MERGE} race)
      * rolled the statement back, so the work runs again, up to {@link Builder#maxAttempts(int)} times in all. A lost
-     * connection is one broken connection, not yet an outage: the operation gets one more connection, on which it runs
-     * {@code afterLostConnection}, since the lost statement may or may not have been applied.
+     * connection is one broken connection, not yet an outage: the operation gets one more connection (if it has an
+     * attempt left), on which it runs {@code afterLostConnection}, since the lost statement may or may not have been
+     * applied.
      *
      * @param operation the operation's name, for errors
      * @param afterLostConnection what settles the operation on a fresh connection after its connection was lost: the
@@ -500,7 +513,7 @@ public final class JdbcStateStore implements StateStore {
                 c = dataSource.getConnection();
             } catch (SQLException e) {
                 // Nothing was sent, so any operation may try again.
-                if (!lostConnection && SqlErrors.isConnectionFailure(e)) {
+                if (attempt < maxAttempts && !lostConnection && SqlErrors.isConnectionFailure(e)) {
                     lostConnection = true;
                     continue;
                 }
@@ -516,7 +529,7 @@ public final class JdbcStateStore implements StateStore {
             } catch (SQLException e) {
                 closeQuietly(c);
                 if (SqlErrors.isConnectionFailure(e)) {
-                    if (lostConnection || afterLostConnection == null) {
+                    if (attempt >= maxAttempts || lostConnection || afterLostConnection == null) {
                         throw failure(operation, e);
                     }
                     lostConnection = true;
@@ -1088,6 +1101,12 @@ public final class JdbcStateStore implements StateStore {
     /**
      * Reads the keys with one statement per {@value DialectSql#MAX_BATCH} keys ({@code WHERE state_key IN (...)}), all
      * on one connection, and judges expiry as {@link #getVersioned(String)} does, by the clock of the time mode.
+     *
+     * @param keys the keys, in any order; duplicates are read once
+     * @return a map from each present key to its value and version; absent and expired keys are left out
+     * @throws NullPointerException if {@code keys} or one of them is null
+     * @throws IllegalArgumentException if a key is not valid; nothing is read then
+     * @throws StateStoreException if the store fails
      */
     @Override
     public Map<String, VersionedValue> getAllVersioned(Collection<String> keys) {
@@ -1128,7 +1147,12 @@ public final class JdbcStateStore implements StateStore {
      * of this store, with {@link Builder#createTables(boolean)} off). Each watch holds one connection of the
      * DataSource until it is closed; closing the store closes its watches.
      *
+     * @param keyPrefix the prefix of the keys to watch, possibly empty
+     * @param listener told of changes, on the watch's thread
+     * @return the running watch, or empty where the store cannot push changes
+     * @throws NullPointerException if an argument is null
      * @throws IllegalStateException if the store is closed
+     * @throws StateStoreException if no connection could be opened or the {@code LISTEN} failed
      */
     @Override
     public Optional<Watch> watch(String keyPrefix, ChangeListener listener) {
