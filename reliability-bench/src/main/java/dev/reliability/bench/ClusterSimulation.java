@@ -188,8 +188,8 @@ public final class ClusterSimulation {
 
     private static void close(Node node) throws InterruptedException {
         // Once Registry is AutoCloseable, node.registry().close() goes here, before the store closes.
-        node.sync().shutdownNow();
-        node.sync().awaitTermination(10, TimeUnit.SECONDS); // a refresh in flight finishes before its store closes
+        node.sync().shutdown(); // no further refresh; one in flight finishes, uninterrupted
+        node.sync().awaitTermination(30, TimeUnit.SECONDS);
         node.store().close();
         node.pool().close();
     }
