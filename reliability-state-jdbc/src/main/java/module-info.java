@@ -1,7 +1,10 @@
 /** A {@link dev.reliability.state.StateStore} on JDBC: H2 (the embedded default), PostgreSQL and MariaDB/MySQL. */
+@SuppressWarnings("requires-automatic") // the PostgreSQL driver is an automatic module
 module dev.reliability.state.jdbc {
     requires transitive java.sql;
     requires transitive dev.reliability.core;
+    // Only for push on PostgreSQL; the store runs without the driver on the other databases.
+    requires static org.postgresql.jdbc;
 
     exports dev.reliability.state.jdbc;
 }

@@ -1,7 +1,6 @@
 package dev.reliability.bench;
 
 import dev.reliability.state.jdbc.JdbcStateStore;
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -9,10 +8,7 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
-import javax.sql.DataSource;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -89,7 +85,7 @@ public class JdbcBenchmark {
     }
 
     /** A DataSource of one connection, whose {@code close()} leaves it open: a pool of one. */
-    static final class OneConnection implements DataSource {
+    static final class OneConnection extends ConnectionSource {
         final Connection connection;
         private final Connection handle;
 
@@ -111,42 +107,6 @@ public class JdbcBenchmark {
         @Override
         public Connection getConnection() {
             return handle;
-        }
-
-        @Override
-        public Connection getConnection(String username, String password) {
-            return handle;
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {}
-
-        @Override
-        public void setLoginTimeout(int seconds) {}
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException("no logger");
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return false;
         }
     }
 

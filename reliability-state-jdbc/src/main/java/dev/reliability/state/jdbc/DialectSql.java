@@ -9,6 +9,13 @@ package dev.reliability.state.jdbc;
  * or the JSON of any other type), {@code version}, {@code expires_at_ms} (null for never) and {@code updated_at_ms}.
  */
 abstract class DialectSql {
+    /**
+     * The most keys one batched read binds: 512, plus one parameter for the time in client mode. Every dialect accepts
+     * that many (SQLite's old default limit, 999 parameters, is the lowest), and 512 keys of 255 characters keep the
+     * statement well under a megabyte.
+     */
+    static final int MAX_BATCH = 512;
+
     final SqlTemplate select;
     final SqlTemplate setForever;
     final SqlTemplate setExpiring;
@@ -31,7 +38,16 @@ abstract class DialectSql {
     final SqlTemplate lockExtend;
     final SqlTemplate lockRelease;
 
+    private final String values;
+    private final String locks;
+    private final TimeMode mode;
+    /** Batched reads by size class, built when first needed: index i binds 2^i keys. */
+    private final SqlTemplate[] selectMany = new SqlTemplate[Integer.numberOfTrailingZeros(MAX_BATCH) + 1];
+
     DialectSql(String values, String locks, TimeMode mode) {
+        this.values = values;
+        this.locks = locks;
+        this.mode = mode;
         select = compile(
                 "SELECT value_type, num_value, text_value, version, expires_at_ms, {now} FROM {values} WHERE state_key = ?",
                 values,
@@ -91,6 +107,35 @@ abstract class DialectSql {
                 mode);
         lockRelease = compile(
                 "DELETE FROM {locks} WHERE lock_name = ? AND owner = ? AND expires_at_ms > {now}", values, locks, mode);
+    }
+
+    /**
+     * Returns the batched read for up to {@code count} keys: the columns of {@link #select} after the key. It binds
+     * {@link #selectManySize(int)} keys, so a few statement shapes serve every size (and stay in the drivers' statement
+     * caches); the caller repeats a key to fill the list, which the {@code IN} ignores.
+     */
+    SqlTemplate selectMany(int count) {
+        int slot = Integer.numberOfTrailingZeros(selectManySize(count));
+        synchronized (selectMany) {
+            if (selectMany[slot] == null) {
+                StringBuilder in = new StringBuilder("?");
+                for (int i = 1; i < 1 << slot; i++) {
+                    in.append(", ?");
+                }
+                selectMany[slot] = compile(
+                        "SELECT state_key, value_type, num_value, text_value, version, expires_at_ms, {now}"
+                                + " FROM {values} WHERE state_key IN (" + in + ")",
+                        values,
+                        locks,
+                        mode);
+            }
+            return selectMany[slot];
+        }
+    }
+
+    /** The number of keys {@link #selectMany(int)} binds for {@code count} keys: the next power of two. */
+    static int selectManySize(int count) {
+        return Integer.highestOneBit(Math.max(1, count) * 2 - 1);
     }
 
     static DialectSql of(SqlDialect dialect, String values, String locks, TimeMode mode) {

@@ -18,10 +18,16 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -50,10 +56,22 @@ import javax.sql.DataSource;
  * database (read committed on PostgreSQL). A connection handed out with auto-commit off is used as it is: the store
  * neither commits nor rolls back, so its writes join the caller's transaction.
  *
+ * <p><b>Many records at once.</b> {@link #getAllVersioned(Collection)} reads up to {@value DialectSql#MAX_BATCH} keys
+ * per statement, on one connection.
+ *
+ * <p><b>Push on PostgreSQL.</b> A trigger on the values table, created with the schema (and added to an existing table
+ * when a store is built), notifies the key of every written or deleted row with {@code pg_notify}; {@link
+ * #watch(String, ChangeListener)} listens on one connection of its own and tells its listener. H2 and MariaDB cannot
+ * push: their callers poll.
+ *
  * <p><b>Failures.</b> Serialization failures and deadlocks (SQLState 40001, 40P01, MariaDB 1213), and the unique-key
- * race of H2's {@code MERGE}, are retried up to {@link Builder#maxAttempts(int)} times. A lost connection is retried
- * only for operations that may safely run twice (reads, {@code set}, {@code setTtl}), since a write whose connection
- * died may or may not have been applied. Then a {@link StateStoreException} names the operation, the dialect and the
+ * race of H2's {@code MERGE}, are retried up to {@link Builder#maxAttempts(int)} times. A lost connection (SQLState
+ * class 08, 57P01 to 57P03, MariaDB's killed or lost connection) is one broken connection, not yet an outage: the
+ * operation gets one fresh connection more. On it, operations that may safely run twice (reads, {@code set}, {@code
+ * setTtl}) run again; {@link #compareAndSetVersion} reads the record back and reports success if it holds our value at
+ * the next version, and otherwise runs again, its version condition keeping it from applying twice; the others (such as
+ * {@code increment}, {@code append} and the list operations), whose lost write may or may not have been applied, are
+ * reported as failed and never run twice. Then a {@link StateStoreException} names the operation, the dialect and the
  * SQLState, never the values.
  *
  * <p><b>Time.</b> See {@link TimeMode}: database time by default on PostgreSQL and MariaDB, the {@link TimeSource}'s
@@ -87,6 +105,7 @@ public final class JdbcStateStore implements StateStore {
     private final String locksTable;
     private final DialectSql sql;
     private final Connection keepAlive;
+    private final Set<PostgresWatch> watches = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     private JdbcStateStore(Builder b, SqlDialect dialect, Connection keepAlive) {
@@ -270,8 +289,8 @@ public final class JdbcStateStore implements StateStore {
         }
 
         /**
-         * Sets how many times a statement is tried when it hits a transient failure. Default: {@value
-         * #DEFAULT_MAX_ATTEMPTS}.
+         * Sets how many times a statement is tried when it hits a transient failure: a conflict, or the one retry of a
+         * lost connection (1 turns both off). Default: {@value #DEFAULT_MAX_ATTEMPTS}.
          *
          * @param maxAttempts the attempts, the first included; at least 1
          * @return this builder
@@ -382,15 +401,42 @@ public final class JdbcStateStore implements StateStore {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        text = text.replaceAll("\\breliability_state\\b", Matcher.quoteReplacement(valuesTable))
-                .replaceAll("\\breliability_lock\\b", Matcher.quoteReplacement(locksTable));
+        int dot = valuesTable.indexOf('.');
+        // PostgreSQL's trigger: its function lives in the values table's schema, and it notifies the table's channel.
+        text = text.replace(
+                        "reliability_notify_change", valuesTable.substring(0, dot + 1) + "reliability_notify_change")
+                .replaceAll("\\breliability_state\\b", Matcher.quoteReplacement(valuesTable))
+                .replaceAll("\\breliability_lock\\b", Matcher.quoteReplacement(locksTable))
+                .replace("('" + valuesTable + "')", "('" + PostgresWatch.channel(valuesTable) + "')");
+        return splitStatements(text);
+    }
+
+    /** Splits a script at semicolons outside dollar-quoted bodies ({@code $tag$ ... $tag$}), which have their own. */
+    static List<String> splitStatements(String script) {
         List<String> statements = new ArrayList<>();
-        for (String statement : text.split(";")) {
-            if (!statement.isBlank()) {
-                statements.add(statement.strip());
+        Matcher dollarTag = Pattern.compile("\\$[A-Za-z_]*\\$").matcher(script);
+        int start = 0;
+        int i = 0;
+        while (i < script.length()) {
+            char ch = script.charAt(i);
+            if (ch == '$' && dollarTag.region(i, script.length()).lookingAt()) {
+                int close = script.indexOf(dollarTag.group(), dollarTag.end());
+                i = close < 0 ? script.length() : close + dollarTag.group().length();
+            } else if (ch == ';') {
+                addStatement(statements, script.substring(start, i));
+                start = ++i;
+            } else {
+                i++;
             }
         }
+        addStatement(statements, script.substring(start));
         return statements;
+    }
+
+    private static void addStatement(List<String> statements, String statement) {
+        if (!statement.isBlank()) {
+            statements.add(statement.strip());
+        }
     }
 
     static String checkIdentifier(String name, String parameter) {
@@ -439,37 +485,61 @@ public final class JdbcStateStore implements StateStore {
      * Runs one operation on a fresh connection, retrying transient failures a bounded number of times.
      *
      * @param operation the operation's name, for errors
-     * @param idempotent whether running it twice is harmless, so that a lost connection may be retried
+     * @param idempotent whether running it twice is harmless, so that it may run again after a lost connection
      */
     private <T> T execute(String operation, boolean idempotent, Work<T> work) {
-        if (closed) {
-            throw new IllegalStateException("store is closed");
-        }
+        return execute(operation, work, idempotent ? work : null);
+    }
+
+    /**
+     * Runs one operation on a fresh connection. A conflict (serialization failure, deadlock, H2's {@code MERGE} race)
+     * rolled the statement back, so the work runs again, up to {@link Builder#maxAttempts(int)} times in all. A lost
+     * connection is one broken connection, not yet an outage: the operation gets one more connection (if it has an
+     * attempt left), on which it runs {@code afterLostConnection}, since the lost statement may or may not have been
+     * applied.
+     *
+     * @param operation the operation's name, for errors
+     * @param afterLostConnection what settles the operation on a fresh connection after its connection was lost: the
+     *     work itself for an operation that may run twice, a read-back for one that can tell whether it was applied,
+     *     or null for one that may not run twice and cannot tell, which is then reported as failed
+     */
+    private <T> T execute(String operation, Work<T> work, Work<T> afterLostConnection) {
+        checkOpen();
+        boolean lostConnection = false;
+        Work<T> current = work;
         for (int attempt = 1; ; attempt++) {
             Connection c;
             try {
                 c = dataSource.getConnection();
             } catch (SQLException e) {
                 // Nothing was sent, so any operation may try again.
-                if (attempt < maxAttempts && SqlErrors.isConnectionFailure(e)) {
+                if (attempt < maxAttempts && !lostConnection && SqlErrors.isConnectionFailure(e)) {
+                    lostConnection = true;
                     continue;
                 }
                 throw failure(operation, e);
             }
             T result;
             try {
-                result = work.run(c);
+                result = current.run(c);
             } catch (RuntimeException | Error e) {
                 // WRONG_TYPE, OVERFLOW or a size limit found inside the operation: nothing was written.
                 closeQuietly(c);
                 throw e;
             } catch (SQLException e) {
                 closeQuietly(c);
-                boolean retry = SqlErrors.isConflict(e)
+                if (SqlErrors.isConnectionFailure(e)) {
+                    if (attempt >= maxAttempts || lostConnection || afterLostConnection == null) {
+                        throw failure(operation, e);
+                    }
+                    lostConnection = true;
+                    current = afterLostConnection;
+                    continue;
+                }
+                boolean rolledBack = SqlErrors.isConflict(e)
                         // H2's MERGE: a racing first insert fails instead of updating; nothing was applied.
-                        || (dialect == SqlDialect.H2 && SqlErrors.isDuplicateKey(e))
-                        || (idempotent && SqlErrors.isConnectionFailure(e));
-                if (attempt < maxAttempts && retry) {
+                        || (dialect == SqlDialect.H2 && SqlErrors.isDuplicateKey(e));
+                if (attempt < maxAttempts && rolledBack) {
                     continue;
                 }
                 throw failure(operation, e);
@@ -479,12 +549,18 @@ public final class JdbcStateStore implements StateStore {
         }
     }
 
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("store is closed");
+        }
+    }
+
     private StateStoreException failure(String operation, SQLException e) {
         return new StateStoreException(SqlErrors.classify(e), operation, dialect.id(), e.getSQLState(), e);
     }
 
     /** A connection that is released after the result is known: a failure to close it must not hide the result. */
-    private static void closeQuietly(Connection c) {
+    static void closeQuietly(Connection c) {
         if (c == null) {
             return;
         }
@@ -530,17 +606,19 @@ public final class JdbcStateStore implements StateStore {
     private Row readRow(Connection c, String key) throws SQLException {
         try (PreparedStatement ps = prepare(c, sql.select, 0, key);
                 ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) {
-                return null;
-            }
-            String type = rs.getString(1);
-            long num = rs.getLong(2);
-            String text = rs.getString(3);
-            long version = rs.getLong(4);
-            long expires = rs.getLong(5);
-            Long expiresAt = rs.wasNull() ? null : expires;
-            return new Row(type, num, text, version, expiresAt, rs.getLong(6));
+            return rs.next() ? row(rs, 1) : null;
         }
+    }
+
+    /** Reads the row's columns from {@code rs}, starting with value_type at column {@code first}. */
+    private static Row row(ResultSet rs, int first) throws SQLException {
+        String type = rs.getString(first);
+        long num = rs.getLong(first + 1);
+        String text = rs.getString(first + 2);
+        long version = rs.getLong(first + 3);
+        long expires = rs.getLong(first + 4);
+        Long expiresAt = rs.wasNull() ? null : expires;
+        return new Row(type, num, text, version, expiresAt, rs.getLong(first + 5));
     }
 
     private Row readLive(Connection c, String key) throws SQLException {
@@ -985,7 +1063,7 @@ public final class JdbcStateStore implements StateStore {
         String type = typeName(value);
         Object num = numberOf(value);
         Object text = textOf(value);
-        return execute("compareAndSetVersion", false, c -> {
+        Work<Boolean> write = c -> {
             if (expectedVersion > 0) {
                 return update(c, sql.compareAndSetVersion, 0, type, num, text, key, expectedVersion) == 1;
             }
@@ -1006,13 +1084,111 @@ public final class JdbcStateStore implements StateStore {
             }
             // An expired record counts as absent: replace it, unless another writer got there first.
             return update(c, sql.updateByVersion, 0, type, num, text, SqlTemplate.Null.BIGINT, key, row.version) == 1;
+        };
+        // A lost connection leaves the write's outcome unknown. Our value at the next version means it was applied;
+        // otherwise the write runs again, and its version condition keeps it from applying on top of a lost write
+        // that did apply after all.
+        return execute("compareAndSetVersion", write, c -> {
+            Row row = readLive(c, key);
+            boolean ours = row != null
+                    && row.expiresAt == null
+                    && (expectedVersion == 0 || row.version == expectedVersion + 1)
+                    && decode(row).equals(value);
+            return ours || write.run(c);
         });
     }
 
-    /** Marks the store closed (and closes the embedded database, if the store opened it); the DataSource stays open. */
+    /**
+     * Reads the keys with one statement per {@value DialectSql#MAX_BATCH} keys ({@code WHERE state_key IN (...)}), all
+     * on one connection, and judges expiry as {@link #getVersioned(String)} does, by the clock of the time mode.
+     *
+     * @param keys the keys, in any order; duplicates are read once
+     * @return a map from each present key to its value and version; absent and expired keys are left out
+     * @throws NullPointerException if {@code keys} or one of them is null
+     * @throws IllegalArgumentException if a key is not valid; nothing is read then
+     * @throws StateStoreException if the store fails
+     */
+    @Override
+    public Map<String, VersionedValue> getAllVersioned(Collection<String> keys) {
+        Objects.requireNonNull(keys, "keys");
+        List<String> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
+        for (String key : distinct) {
+            StateStore.checkKey(key, "key");
+        }
+        if (distinct.isEmpty()) {
+            return Map.of();
+        }
+        return execute("getAllVersioned", true, c -> {
+            Map<String, VersionedValue> found = new HashMap<>();
+            for (int from = 0; from < distinct.size(); from += DialectSql.MAX_BATCH) {
+                List<String> chunk = distinct.subList(from, Math.min(distinct.size(), from + DialectSql.MAX_BATCH));
+                Object[] bound = new Object[DialectSql.selectManySize(chunk.size())];
+                for (int i = 0; i < bound.length; i++) {
+                    bound[i] = chunk.get(Math.min(i, chunk.size() - 1));
+                }
+                try (PreparedStatement ps = prepare(c, sql.selectMany(chunk.size()), 0, bound);
+                        ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        Row row = row(rs, 2);
+                        if (row.live()) {
+                            found.put(rs.getString(1), new VersionedValue(decode(row), row.version));
+                        }
+                    }
+                }
+            }
+            return found;
+        });
+    }
+
+    /**
+     * Watches keys on PostgreSQL, where a trigger on the values table notifies every write (see the class
+     * documentation); returns empty on H2 and MariaDB, whose callers poll, and on PostgreSQL when the PostgreSQL JDBC
+     * driver's {@code PGConnection} is not available or the table has no notify trigger (created by an older version
+     * of this store, with {@link Builder#createTables(boolean)} off). Each watch holds one connection of the
+     * DataSource until it is closed; closing the store closes its watches.
+     *
+     * @param keyPrefix the prefix of the keys to watch, possibly empty
+     * @param listener told of changes, on the watch's thread
+     * @return the running watch, or empty where the store cannot push changes
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalStateException if the store is closed
+     * @throws StateStoreException if no connection could be opened or the {@code LISTEN} failed
+     */
+    @Override
+    public Optional<Watch> watch(String keyPrefix, ChangeListener listener) {
+        Objects.requireNonNull(keyPrefix, "keyPrefix");
+        Objects.requireNonNull(listener, "listener");
+        checkOpen();
+        if (dialect != SqlDialect.POSTGRESQL) {
+            return Optional.empty();
+        }
+        PostgresWatch watch;
+        try {
+            watch = PostgresWatch.start(
+                    dataSource, valuesTable, keyPrefix, listener, queryTimeoutSeconds, watches::remove);
+        } catch (SQLException e) {
+            throw failure("watch", e);
+        } catch (LinkageError noPgDriver) {
+            return Optional.empty();
+        }
+        if (watch == null) {
+            return Optional.empty();
+        }
+        watches.add(watch);
+        if (closed) {
+            watch.close(); // the store closed while the watch started
+            checkOpen();
+        }
+        return Optional.of(watch);
+    }
+
+    /** Marks the store closed, closes its watches (and the embedded database, if the store opened it); the DataSource stays open. */
     @Override
     public void close() {
         closed = true;
+        for (PostgresWatch watch : watches) {
+            watch.close();
+        }
         closeQuietly(keepAlive);
     }
 }

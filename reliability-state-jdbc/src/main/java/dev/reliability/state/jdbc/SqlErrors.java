@@ -14,6 +14,9 @@ final class SqlErrors {
     private static final int MARIADB_LOCK_WAIT_TIMEOUT = 1205;
     private static final int MARIADB_QUERY_INTERRUPTED = 1317;
     private static final int MARIADB_CONNECTION_KILLED = 1927;
+    private static final int MARIADB_SERVER_SHUTDOWN = 1053;
+    private static final int MYSQL_SERVER_GONE_AWAY = 2006;
+    private static final int MYSQL_SERVER_LOST = 2013;
     private static final int MARIADB_STATEMENT_TIMEOUT = 1969;
 
     private SqlErrors() {}
@@ -33,14 +36,22 @@ final class SqlErrors {
         return "40001".equals(s) || "40P01".equals(s) || e.getErrorCode() == MARIADB_DEADLOCK;
     }
 
-    /** A lost or refused connection: whether the statement was applied is unknown. */
+    /**
+     * A lost or refused connection: whether the statement was applied is unknown. SQLState class 08, PostgreSQL's
+     * terminated, crashed or starting server (57P01 to 57P03), and MariaDB's killed connection, shutdown and lost
+     * server.
+     */
     static boolean isConnectionFailure(SQLException e) {
         String s = state(e);
+        int code = e.getErrorCode();
         return s.startsWith("08")
                 || s.equals("57P01")
                 || s.equals("57P02")
                 || s.equals("57P03")
-                || e.getErrorCode() == MARIADB_CONNECTION_KILLED
+                || code == MARIADB_CONNECTION_KILLED
+                || code == MARIADB_SERVER_SHUTDOWN
+                || code == MYSQL_SERVER_GONE_AWAY
+                || code == MYSQL_SERVER_LOST
                 || e instanceof SQLNonTransientConnectionException
                 || e instanceof SQLTransientConnectionException
                 || e instanceof SQLRecoverableException;

@@ -55,6 +55,15 @@ class H2StateStoreTest extends StateStoreContractTest {
         tables.drop(names);
     }
 
+    /** Another store on this test's tables, through {@code ds}. */
+    private JdbcStateStore storeOn(DataSource ds) {
+        return JdbcStateStore.builder(ds)
+                .valuesTable(names[0])
+                .locksTable(names[1])
+                .timeSource(time)
+                .build();
+    }
+
     @Test
     void detectsH2AndUsesClientTime() {
         JdbcStateStore jdbc = (JdbcStateStore) store;
@@ -137,11 +146,7 @@ class H2StateStoreTest extends StateStoreContractTest {
     @Test
     void everyConnectionIsClosedAlsoWhenAnOperationFails() {
         TestDataSources.Forwarding tracked = TestDataSources.tracking(dataSource);
-        try (JdbcStateStore tracking = JdbcStateStore.builder(tracked)
-                .valuesTable(names[0])
-                .locksTable(names[1])
-                .timeSource(time)
-                .build()) {
+        try (JdbcStateStore tracking = storeOn(tracked)) {
             tracking.set("s", StateValue.of("text"));
             assertThatThrownBy(() -> tracking.increment("s", 1)).isInstanceOf(StateStoreException.class);
             assertThatThrownBy(() -> tracking.append("s", "x".repeat(1 << 20), ""))
@@ -156,11 +161,7 @@ class H2StateStoreTest extends StateStoreContractTest {
     @Test
     void hotOperationsAreOneStatementEach() {
         TestDataSources.Forwarding counted = TestDataSources.countingStatements(dataSource);
-        try (JdbcStateStore counting = JdbcStateStore.builder(counted)
-                .valuesTable(names[0])
-                .locksTable(names[1])
-                .timeSource(time)
-                .build()) {
+        try (JdbcStateStore counting = storeOn(counted)) {
             counting.set("s", StateValue.of("a"));
             counted.connections.set(0);
 
@@ -172,6 +173,25 @@ class H2StateStoreTest extends StateStoreContractTest {
             assertThat(counting.tryLock("free", "a", Duration.ofMinutes(1))).isTrue();
             assertThat(counting.tryLock("free", "b", Duration.ofMinutes(1))).isFalse();
             assertThat(counted.connections).hasValue(7);
+        }
+    }
+
+    @Test
+    void aBatchedReadIsOneStatementPer512Keys() {
+        TestDataSources.Forwarding counted = TestDataSources.countingStatements(dataSource);
+        try (JdbcStateStore counting = storeOn(counted)) {
+            List<String> keys = new java.util.ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                keys.add("k" + i);
+            }
+            counting.set("k999", StateValue.of(1L));
+            counting.set("k3", StateValue.of(2L), Duration.ofSeconds(1));
+            time.advance(Duration.ofSeconds(1));
+            counted.connections.set(0);
+
+            assertThat(counting.getAllVersioned(keys)).containsOnlyKeys("k999");
+            assertThat(counting.getAllVersioned(List.of("k999"))).containsOnlyKeys("k999");
+            assertThat(counted.connections).hasValue(3);
         }
     }
 
@@ -235,10 +255,31 @@ class H2StateStoreTest extends StateStoreContractTest {
     @Test
     void theSchemaResourcesUseTheConfiguredNames() {
         for (SqlDialect dialect : SqlDialect.values()) {
-            List<String> ddl = JdbcStateStore.schema(dialect, "app.kv", "app.kv_locks");
-            assertThat(ddl).hasSize(2);
-            assertThat(ddl.get(0)).startsWith("CREATE TABLE IF NOT EXISTS app.kv (");
+            List<String> ddl = JdbcStateStore.schema(dialect, "app.KV", "app.kv_locks");
+            assertThat(ddl).hasSize(dialect == SqlDialect.POSTGRESQL ? 4 : 2);
+            assertThat(ddl.get(0)).startsWith("CREATE TABLE IF NOT EXISTS app.KV (");
             assertThat(ddl.get(1)).startsWith("CREATE TABLE IF NOT EXISTS app.kv_locks (");
         }
+        List<String> trigger = JdbcStateStore.schema(SqlDialect.POSTGRESQL, "app.KV", "app.kv_locks");
+        assertThat(trigger.get(2))
+                .startsWith("DO $do$ BEGIN")
+                .contains("CREATE FUNCTION app.reliability_notify_change()", "RETURN NULL;")
+                .endsWith("END $do$");
+        assertThat(trigger.get(3)).contains("ON app.KV", "EXECUTE FUNCTION app.reliability_notify_change('app.kv')");
+    }
+
+    @Test
+    void longTableNamesGetAChannelPostgresAccepts() {
+        String table = "s".repeat(63) + "." + "T".repeat(63);
+        assertThat(PostgresWatch.channel(table))
+                .hasSize(63)
+                .startsWith("sss")
+                .isEqualTo(PostgresWatch.channel(table.toLowerCase(java.util.Locale.ROOT)));
+        assertThat(PostgresWatch.channel("App.Kv")).isEqualTo("app.kv");
+    }
+
+    @Test
+    void h2CannotPushSoAWatchIsEmpty() {
+        assertThat(store.watch("", new IgnoredChanges())).isEmpty();
     }
 }

@@ -30,6 +30,11 @@ class MariaDbFaultIT extends ServerFaultTests {
     }
 
     @Override
+    String backendIdSql() {
+        return "SELECT CONNECTION_ID()";
+    }
+
+    @Override
     String oneSecondLockTimeoutSql() {
         return "SET SESSION innodb_lock_wait_timeout = 1";
     }
@@ -38,6 +43,11 @@ class MariaDbFaultIT extends ServerFaultTests {
     void detectsMariaDbAndUsesDatabaseTime() {
         assertThat(store.dialect()).isEqualTo(SqlDialect.MARIADB);
         assertThat(store.timeMode()).isEqualTo(TimeMode.DATABASE);
+    }
+
+    @Test
+    void mariaDbCannotPushSoAWatchIsEmpty() {
+        assertThat(store.watch("", new IgnoredChanges())).isEmpty();
     }
 
     @Test

@@ -26,10 +26,16 @@ class PostgresFaultIT extends ServerFaultTests {
 
     @Override
     void kill(Connection admin, long id) throws SQLException {
-        try (PreparedStatement ps = admin.prepareStatement("SELECT pg_terminate_backend(?)")) {
+        // With a timeout, pg_terminate_backend waits until the backend has exited.
+        try (PreparedStatement ps = admin.prepareStatement("SELECT pg_terminate_backend(?, 5000)")) {
             ps.setInt(1, (int) id);
             ps.executeQuery().close();
         }
+    }
+
+    @Override
+    String backendIdSql() {
+        return "SELECT pg_backend_pid()";
     }
 
     @Override

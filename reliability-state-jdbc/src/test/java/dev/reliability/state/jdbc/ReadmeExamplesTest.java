@@ -92,6 +92,16 @@ class ReadmeExamplesTest {
         }
     }
 
+    @Test
+    void theReadmeShowsEachDialectsSchemaVerbatim() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        for (SqlDialect dialect : SqlDialect.values()) {
+            String schema = Files.readString(
+                    Path.of("src/main/resources/dev/reliability/state/jdbc/schema-" + dialect.id() + ".sql"));
+            assertThat(readme).as(dialect.id()).contains(schema.strip());
+        }
+    }
+
     /** The lines between "// README: name" and "// README: end", with the method's indentation removed. */
     static List<String> quotedBlocks(String source) {
         List<String> blocks = new ArrayList<>();

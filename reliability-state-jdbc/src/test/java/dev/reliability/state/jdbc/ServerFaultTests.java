@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import dev.reliability.TimeSource;
 import dev.reliability.state.StateStoreException;
 import dev.reliability.state.StateValue;
+import dev.reliability.state.VersionedValue;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -55,8 +56,20 @@ abstract class ServerFaultTests {
     /** Ids of the other sessions that are running a statement on {@code table}; {@code waitingOnLock} narrows it. */
     abstract String backendsSql(String table, boolean waitingOnLock);
 
-    /** Kills a session. */
+    /** Kills a session, and returns when it is gone. */
     abstract void kill(Connection admin, long id) throws SQLException;
+
+    /** A query for the id of the session that runs it, as {@link #kill} takes it. */
+    abstract String backendIdSql();
+
+    /** A DataSource on the pool that cuts the connection the store takes next, once armed. */
+    TestDataSources.Cutting cutting() {
+        return new TestDataSources.Cutting(pool, backendIdSql(), id -> {
+            try (Connection admin = plain.getConnection()) {
+                kill(admin, id);
+            }
+        });
+    }
 
     /** A session setting that makes a wait for a row lock fail after one second. */
     abstract String oneSecondLockTimeoutSql();
@@ -289,6 +302,64 @@ abstract class ServerFaultTests {
         assertThat(total).isBetween(acked.get(), acked.get() + ambiguous.get());
         assertThat(acked.get()).isPositive();
         assertThat(kills.get()).isPositive();
+    }
+
+    @Test
+    void aReadSurvivesOneLostConnection() {
+        TestDataSources.Cutting cutting = cutting();
+        try (JdbcStateStore cut = builder(cutting).build()) {
+            cut.set("k", StateValue.of("v"));
+            cutting.arm(TestDataSources.Cut.BEFORE);
+
+            assertThat(cut.get("k")).contains(StateValue.of("v"));
+            assertThat(cutting.cuts).hasValue(1);
+        }
+    }
+
+    @Test
+    void aCompareAndSetWhoseConnectionIsLostIsSettledAndAppliedExactlyOnce() {
+        TestDataSources.Cutting cutting = cutting();
+        try (JdbcStateStore cut = builder(cutting).build()) {
+            assertThat(cut.compareAndSetVersion("record", 0, StateValue.of("first")))
+                    .isTrue();
+            long version = 1;
+            // AFTER: committed, then cut; the read-back finds our value. BEFORE: not applied; it runs once more.
+            for (TestDataSources.Cut when : TestDataSources.Cut.values()) {
+                cutting.arm(when);
+                StateValue mine = StateValue.of("mine " + when);
+
+                assertThat(cut.compareAndSetVersion("record", version, mine))
+                        .as(when.name())
+                        .isTrue();
+                version++;
+                assertThat(cut.getVersioned("record")).contains(new VersionedValue(mine, version));
+            }
+            assertThat(cutting.cuts).hasValue(2);
+            assertThat(cut.compareAndSetVersion("record", 1, StateValue.of("stale")))
+                    .isFalse();
+        }
+    }
+
+    @Test
+    void anIncrementWhoseConnectionIsLostIsReportedFailedAndNeverRunAgain() {
+        TestDataSources.Cutting cutting = cutting();
+        try (JdbcStateStore cut = builder(cutting).build()) {
+            assertThat(cut.increment("n", 1)).isEqualTo(1);
+            for (TestDataSources.Cut when : TestDataSources.Cut.values()) {
+                cutting.arm(when);
+                StateStoreException thrown = null;
+                try {
+                    cut.increment("n", 1);
+                } catch (StateStoreException e) {
+                    thrown = e;
+                }
+                assertThat(thrown).as(when.name()).isNotNull();
+                assertThat(thrown.kind()).isEqualTo(StateStoreException.Kind.UNAVAILABLE);
+            }
+            assertThat(cutting.cuts).hasValue(2);
+            // Cut after the statement: applied once; cut before: not applied. Never run a second time.
+            assertThat(cut.get("n")).contains(StateValue.of(2L));
+        }
     }
 
     @Test

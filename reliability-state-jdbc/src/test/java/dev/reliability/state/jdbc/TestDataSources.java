@@ -5,9 +5,13 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
@@ -164,6 +168,85 @@ final class TestDataSources {
                                 : null);
             }
         };
+    }
+
+    /** When a {@link Cutting} DataSource cuts a connection: before or after its next statement runs. */
+    enum Cut {
+        BEFORE,
+        AFTER
+    }
+
+    /**
+     * Hands out connections as they are, except the first one after {@link #arm(Cut)}: on its next statement, the
+     * database kills the connection's backend from another session, before the statement runs or after it has run
+     * (and committed, in auto-commit). Either way the caller gets the driver's own lost-connection error, never a
+     * result: after the statement, the error comes from a query the wrapper sends on the dead connection.
+     */
+    static final class Cutting extends Forwarding {
+        private final SqlConsumer<Long> killer;
+        private final String backendIdSql;
+        private final AtomicReference<Cut> armed = new AtomicReference<>();
+        final AtomicInteger cuts = new AtomicInteger();
+
+        /**
+         * @param backendIdSql a query for the connection's own backend id, such as {@code SELECT pg_backend_pid()}
+         * @param killer kills a backend by id from another connection and waits until it is gone
+         */
+        Cutting(DataSource target, String backendIdSql, SqlConsumer<Long> killer) {
+            super(target);
+            this.backendIdSql = backendIdSql;
+            this.killer = killer;
+        }
+
+        void arm(Cut when) {
+            armed.set(when);
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            Connection real = super.getConnection();
+            Cut when = armed.getAndSet(null);
+            if (when == null) {
+                return real;
+            }
+            long id;
+            try (Statement s = real.createStatement();
+                    ResultSet rs = s.executeQuery(backendIdSql)) {
+                rs.next();
+                id = rs.getLong(1);
+            }
+            boolean[] done = new boolean[1];
+            return wrap(
+                    real,
+                    name -> name.equals("prepareStatement")
+                            ? args -> {
+                                PreparedStatement ps = real.prepareStatement((String) args[0]);
+                                return Proxy.newProxyInstance(
+                                        TestDataSources.class.getClassLoader(),
+                                        new Class<?>[] {PreparedStatement.class},
+                                        (p, m, a) -> {
+                                            if (done[0] || !m.getName().startsWith("execute")) {
+                                                return invoke(m, ps, a);
+                                            }
+                                            done[0] = true;
+                                            cuts.incrementAndGet();
+                                            if (when == Cut.BEFORE) {
+                                                killer.accept(id);
+                                                return invoke(m, ps, a);
+                                            }
+                                            Object result = invoke(m, ps, a);
+                                            killer.accept(id);
+                                            if (result instanceof ResultSet) {
+                                                ((ResultSet) result).close();
+                                            }
+                                            try (Statement probe = real.createStatement()) {
+                                                probe.execute("SELECT 1");
+                                            }
+                                            throw new AssertionError("the connection survived its kill");
+                                        });
+                            }
+                            : null);
+        }
     }
 
     private static final Handler NO_OP = args -> null;
