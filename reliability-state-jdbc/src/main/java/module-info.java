@@ -2,6 +2,7 @@
 module dev.reliability.state.jdbc {
     requires transitive java.sql;
     requires transitive dev.reliability.core;
+    requires com.zaxxer.hikari;
 
     exports dev.reliability.state.jdbc;
 }
