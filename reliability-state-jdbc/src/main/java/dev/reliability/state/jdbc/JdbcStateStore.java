@@ -129,8 +129,9 @@ public final class JdbcStateStore implements StateStore {
      * (a failure there fails the build). The pool keeps one connection open when idle and opens more on demand, up to
      * 10. A connection that sat idle for more than half a second is checked with {@code Connection.isValid} before an
      * operation gets it; one that fails with a connection error is dropped and replaced, and the operation is retried
-     * on a new connection only if it may run twice (see the class comment). An operation waits for a connection up to
-     * the {@link Builder#queryTimeout(Duration) query timeout}. {@link #close()} closes the pool. For other pool
+     * on a new connection only if it may run twice (see the class comment). An operation waits for a connection at
+     * most about the {@link Builder#queryTimeout(Duration) query timeout} in all, shared among its {@link
+     * Builder#maxAttempts(int) attempts} (at least 250 ms each). {@link #close()} closes the pool. For other pool
      * settings, pass your own pool to {@link #builder(DataSource)}. The URL's password never appears in a message or
      * in {@code toString}.
      *
@@ -335,7 +336,9 @@ public final class JdbcStateStore implements StateStore {
             HikariDataSource pool = null;
             try {
                 if (poolUrl != null) {
-                    pool = UrlPool.open(poolUrl, queryTimeout);
+                    // Each attempt of an operation waits its share, so a database that is down holds a caller for
+                    // about one query timeout in all, not one per attempt.
+                    pool = UrlPool.open(poolUrl, queryTimeout.dividedBy(maxAttempts));
                 }
                 DataSource source = pool != null ? pool : dataSource;
                 if (keepOpen) {

@@ -28,7 +28,7 @@ final class UrlPool {
      * Opens a pool on {@code url} and its first connection.
      *
      * @param url the JDBC URL, credentials included
-     * @param connectionTimeout how long an operation waits for a connection before it fails
+     * @param connectionTimeout how long one attempt waits for a connection before it fails; at least 250 ms is used
      * @throws IllegalStateException if no driver on the class path accepts the URL
      * @throws SQLException if the first connection cannot be opened
      */
@@ -44,8 +44,10 @@ final class UrlPool {
         config.setPoolName("reliability-state");
         config.setMaximumPoolSize(MAX_SIZE);
         config.setMinimumIdle(MIN_IDLE);
-        config.setConnectionTimeout(connectionTimeout.toMillis());
-        config.setValidationTimeout(Math.max(250, connectionTimeout.toMillis() / 2));
+        // HikariCP's floor for both is 250 ms; validation must not outlast the wait for a connection.
+        long waitMillis = Math.max(250, connectionTimeout.toMillis());
+        config.setConnectionTimeout(waitMillis);
+        config.setValidationTimeout(Math.max(250, waitMillis / 2));
         try {
             return new HikariDataSource(config);
         } catch (PoolInitializationException e) {
