@@ -3,6 +3,7 @@
 module dev.reliability.state.jdbc {
     requires transitive java.sql;
     requires transitive dev.reliability.core;
+    requires com.zaxxer.hikari;
     // Only for push on PostgreSQL; the store runs without the driver on the other databases.
     requires static org.postgresql.jdbc;
 

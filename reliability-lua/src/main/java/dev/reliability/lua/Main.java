@@ -88,7 +88,8 @@ public final class Main {
         try {
             store = openStore(options.state);
         } catch (RuntimeException | IOException unavailable) {
-            err.println("reliability-lua: cannot open state " + options.state + ": " + unavailable.getMessage());
+            err.println(
+                    "reliability-lua: cannot open state " + printable(options.state) + ": " + unavailable.getMessage());
             return 2;
         }
         try (store) {
@@ -153,8 +154,18 @@ public final class Main {
         return JdbcStateStore.builderForUrl(state).build();
     }
 
+    /** The state option as it may be printed: a URL without its parameters and user info, where passwords go. */
+    static String printable(String state) {
+        return state == null ? "~/.reliability/state" : state.split("[?;&]", 2)[0].replaceFirst("//[^/@]*@", "//");
+    }
+
     /** One line per record on stderr: {@code 2026-11-29T07:30:00.123Z INFO message key=value}. */
     private static void configureLogging(PrintStream err) {
+        // HikariCP (the pool of --state URL) logs through SLF4J, for which the jar has no provider: without this,
+        // SLF4J would print a notice about that on stderr ahead of the script's own output.
+        if (System.getProperty("slf4j.internal.verbosity") == null) {
+            System.setProperty("slf4j.internal.verbosity", "ERROR");
+        }
         Logger root = Logger.getLogger("");
         for (Handler existing : root.getHandlers()) {
             root.removeHandler(existing);
@@ -255,7 +266,7 @@ public final class Main {
             if (text.equals("memory") || text.startsWith("jdbc:")) {
                 return text;
             }
-            throw new IllegalArgumentException("--state needs 'memory' or a JDBC URL, got '" + text + "'");
+            throw new IllegalArgumentException("--state needs 'memory' or a JDBC URL, got '" + printable(text) + "'");
         }
 
         private static long parseLimit(String text) {

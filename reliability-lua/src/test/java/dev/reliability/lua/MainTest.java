@@ -77,6 +77,23 @@ class MainTest {
     }
 
     @Test
+    void aStateUrlsPasswordIsNeverPrinted() throws IOException {
+        String script = script("noop.lua", "").toString();
+
+        assertThat(run("--state", "jdbc:postgresql://127.0.0.1:1/none?user=u&password=s3cret&connectTimeout=1", script))
+                .isEqualTo(2);
+        assertThat(run("--state", "jdbc:nosuchdb://u:s3cret@host/db", script)).isEqualTo(2);
+        assertThat(run("--state", "postgresql://u:s3cret@host/db", script)).isEqualTo(2);
+
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("cannot open state jdbc:postgresql://127.0.0.1:1/none: ")
+                .contains("cannot open state jdbc:nosuchdb://host/db: no JDBC driver on the class path accepts "
+                        + "jdbc:nosuchdb://host/db")
+                .contains("--state needs 'memory' or a JDBC URL, got 'postgresql://host/db'")
+                .doesNotContain("s3cret");
+    }
+
+    @Test
     void helpPrintsUsage() {
         assertThat(run("--help")).isZero();
         assertThat(out.toString(StandardCharsets.UTF_8)).startsWith(Main.USAGE);

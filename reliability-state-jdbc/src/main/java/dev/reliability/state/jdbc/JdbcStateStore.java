@@ -1,5 +1,6 @@
 package dev.reliability.state.jdbc;
 
+import com.zaxxer.hikari.HikariDataSource;
 import dev.reliability.TimeSource;
 import dev.reliability.state.StateStore;
 import dev.reliability.state.StateStoreException;
@@ -106,10 +107,14 @@ public final class JdbcStateStore implements StateStore {
     private final DialectSql sql;
     private final Connection keepAlive;
     private final Set<PostgresWatch> watches = ConcurrentHashMap.newKeySet();
+    /** The pool that {@link #builderForUrl(String)} opened for this store; null for a caller's DataSource. */
+    private final HikariDataSource ownPool;
+
     private volatile boolean closed;
 
-    private JdbcStateStore(Builder b, SqlDialect dialect, Connection keepAlive) {
-        this.dataSource = b.dataSource;
+    private JdbcStateStore(
+            Builder b, DataSource dataSource, SqlDialect dialect, Connection keepAlive, HikariDataSource ownPool) {
+        this.dataSource = dataSource;
         this.dialect = dialect;
         this.timeMode =
                 b.timeMode != null ? b.timeMode : dialect == SqlDialect.H2 ? TimeMode.CLIENT : TimeMode.DATABASE;
@@ -121,6 +126,7 @@ public final class JdbcStateStore implements StateStore {
         this.locksTable = b.locksTable;
         this.sql = DialectSql.of(dialect, valuesTable, locksTable, timeMode);
         this.keepAlive = keepAlive;
+        this.ownPool = ownPool;
     }
 
     /**
@@ -131,12 +137,22 @@ public final class JdbcStateStore implements StateStore {
      * @throws NullPointerException if {@code dataSource} is null
      */
     public static Builder builder(DataSource dataSource) {
-        return new Builder(dataSource);
+        return new Builder(Objects.requireNonNull(dataSource, "dataSource"), null);
     }
 
     /**
-     * Returns a builder for a store that opens connections from a JDBC URL through {@link java.sql.DriverManager},
-     * without a pool: one connection per operation, as with any DataSource. The driver must be on the class path.
+     * Returns a builder for a store that owns a pool of connections to a JDBC URL. The driver must be on the class
+     * path.
+     *
+     * <p><b>How connections are managed.</b> {@link Builder#build()} opens a HikariCP pool and its first connection
+     * (a failure there fails the build). The pool keeps one connection open when idle and opens more on demand, up to
+     * 10. A connection that sat idle for more than half a second is checked with {@code Connection.isValid} before an
+     * operation gets it; one that fails with a connection error is dropped and replaced, and the operation is retried
+     * on a new connection only if it may run twice (see the class comment). An operation waits for a connection at
+     * most about the {@link Builder#queryTimeout(Duration) query timeout} in all, shared among its {@link
+     * Builder#maxAttempts(int) attempts} (at least 250 ms each). {@link #close()} closes the pool. For other pool
+     * settings, pass your own pool to {@link #builder(DataSource)}. The URL's password never appears in a message or
+     * in {@code toString}.
      *
      * @param jdbcUrl a JDBC URL with its credentials, such as {@code jdbc:postgresql://db/app?user=app}
      * @return a builder
@@ -146,9 +162,10 @@ public final class JdbcStateStore implements StateStore {
     public static Builder builderForUrl(String jdbcUrl) {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         if (!jdbcUrl.startsWith("jdbc:")) {
-            throw new IllegalArgumentException("jdbcUrl must start with jdbc:, was " + jdbcUrl.split("[?;]", 2)[0]);
+            throw new IllegalArgumentException(
+                    "jdbcUrl must start with jdbc:, was " + UrlPool.withoutCredentials(jdbcUrl));
         }
-        return builder(new UrlDataSource(jdbcUrl));
+        return new Builder(null, jdbcUrl);
     }
 
     /**
@@ -173,6 +190,7 @@ public final class JdbcStateStore implements StateStore {
      */
     public static final class Builder {
         private final DataSource dataSource;
+        private final String poolUrl;
         private SqlDialect dialect;
         private TimeMode timeMode;
         private TimeSource timeSource = TimeSource.system();
@@ -184,8 +202,10 @@ public final class JdbcStateStore implements StateStore {
         private boolean createTables = true;
         private boolean keepOpen;
 
-        private Builder(DataSource dataSource) {
-            this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        /** Exactly one of the two is set: the caller's DataSource, or the URL of a pool the store owns. */
+        private Builder(DataSource dataSource, String poolUrl) {
+            this.dataSource = dataSource;
+            this.poolUrl = poolUrl;
         }
 
         /**
@@ -325,18 +345,26 @@ public final class JdbcStateStore implements StateStore {
          * store.
          *
          * @return the store
-         * @throws IllegalStateException if the database is not supported (the message names the supported ones), or
-         *     if MariaDB runs without a strict {@code sql_mode}, where values could be truncated silently
+         * @throws IllegalStateException if the database is not supported (the message names the supported ones), if
+         *     MariaDB runs without a strict {@code sql_mode}, where values could be truncated silently, or if no
+         *     driver accepts the URL given to {@link #builderForUrl(String)}
          * @throws StateStoreException if the database cannot be reached or the tables cannot be created
          */
         public JdbcStateStore build() {
             Connection keepAlive = null;
+            HikariDataSource pool = null;
             try {
+                if (poolUrl != null) {
+                    // Each attempt of an operation waits its share, so a database that is down holds a caller for
+                    // about one query timeout in all, not one per attempt.
+                    pool = UrlPool.open(poolUrl, queryTimeout.dividedBy(maxAttempts));
+                }
+                DataSource source = pool != null ? pool : dataSource;
                 if (keepOpen) {
-                    keepAlive = dataSource.getConnection();
+                    keepAlive = source.getConnection();
                 }
                 SqlDialect resolved = dialect;
-                try (Connection c = dataSource.getConnection()) {
+                try (Connection c = source.getConnection()) {
                     if (resolved == null) {
                         resolved = SqlDialect.fromProductName(c.getMetaData().getDatabaseProductName());
                     }
@@ -347,13 +375,15 @@ public final class JdbcStateStore implements StateStore {
                         createTables(c, resolved);
                     }
                 }
-                return new JdbcStateStore(this, resolved, keepAlive);
+                return new JdbcStateStore(this, source, resolved, keepAlive, pool);
             } catch (SQLException e) {
                 closeQuietly(keepAlive);
+                closePool(pool);
                 String store = dialect == null ? "jdbc" : dialect.id();
                 throw new StateStoreException(SqlErrors.classify(e), "build", store, e.getSQLState(), e);
             } catch (RuntimeException e) {
                 closeQuietly(keepAlive);
+                closePool(pool);
                 throw e;
             }
         }
@@ -1182,7 +1212,10 @@ public final class JdbcStateStore implements StateStore {
         return Optional.of(watch);
     }
 
-    /** Marks the store closed, closes its watches (and the embedded database, if the store opened it); the DataSource stays open. */
+    /**
+     * Marks the store closed, closes its watches, and closes what the store opened itself: the embedded database, or
+     * the pool of {@link #builderForUrl(String)}. A DataSource given to {@link #builder(DataSource)} stays open.
+     */
     @Override
     public void close() {
         closed = true;
@@ -1190,5 +1223,12 @@ public final class JdbcStateStore implements StateStore {
             watch.close();
         }
         closeQuietly(keepAlive);
+        closePool(ownPool);
+    }
+
+    private static void closePool(HikariDataSource pool) {
+        if (pool != null) {
+            pool.close();
+        }
     }
 }

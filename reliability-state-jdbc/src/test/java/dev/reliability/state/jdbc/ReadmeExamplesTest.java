@@ -1,6 +1,7 @@
 package dev.reliability.state.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.reliability.circuitbreaker.CircuitBreaker;
 import dev.reliability.circuitbreaker.CircuitBreakerConfig;
@@ -39,6 +40,22 @@ class ReadmeExamplesTest {
         assertThat(local.get("k")).contains(StateValue.of(true));
         shared.close();
         local.close();
+    }
+
+    @Test
+    void pooledStoreExample() {
+        String url = "jdbc:h2:mem:readme_pooled;DB_CLOSE_DELAY=-1";
+        long hits;
+
+        try (JdbcStateStore store = JdbcStateStore.builderForUrl(url).build()) { // opens a HikariCP pool
+            store.increment("hits", 1); // borrows a pooled connection and returns it
+            hits = store.increment("hits", 1);
+        } // closes the pool and its connections
+
+        assertThat(hits).isEqualTo(2);
+        JdbcStateStore closed = JdbcStateStore.builderForUrl(url).build();
+        closed.close();
+        assertThatThrownBy(() -> closed.increment("hits", 1)).isInstanceOf(IllegalStateException.class);
     }
 
     /** Stands in for a remote payment service that is down. */
