@@ -86,14 +86,15 @@ public final class JdbcStateStore implements StateStore {
     private final String valuesTable;
     private final String locksTable;
     private final DialectSql sql;
-    private final Connection keepAlive;
+    /** The embedded database this store opened, closed with it; or null. */
+    private final SqliteFile owned;
+
     private volatile boolean closed;
 
-    private JdbcStateStore(Builder b, SqlDialect dialect, Connection keepAlive) {
+    private JdbcStateStore(Builder b, SqlDialect dialect) {
         this.dataSource = b.dataSource;
         this.dialect = dialect;
-        this.timeMode =
-                b.timeMode != null ? b.timeMode : dialect == SqlDialect.H2 ? TimeMode.CLIENT : TimeMode.DATABASE;
+        this.timeMode = b.timeMode != null ? b.timeMode : dialect.embedded() ? TimeMode.CLIENT : TimeMode.DATABASE;
         this.timeSource = b.timeSource;
         this.queryTimeoutSeconds = (int) Math.max(1, (b.queryTimeout.toMillis() + 999) / 1000);
         this.maxValueBytes = b.maxValueBytes;
@@ -101,7 +102,7 @@ public final class JdbcStateStore implements StateStore {
         this.valuesTable = b.valuesTable;
         this.locksTable = b.locksTable;
         this.sql = DialectSql.of(dialect, valuesTable, locksTable, timeMode);
-        this.keepAlive = keepAlive;
+        this.owned = b.owned;
     }
 
     /**
@@ -133,19 +134,43 @@ public final class JdbcStateStore implements StateStore {
     }
 
     /**
-     * Opens (or creates) an H2 database file with {@code AUTO_SERVER=TRUE}, so a second JVM can open the same file,
-     * and returns a store on it with the default tables, in client time. The file stays open until the store is
+     * Opens (or creates) the embedded default: the SQLite file {@code file + ".db"} in WAL mode with {@code
+     * synchronous=NORMAL}, and returns a store on it with the default tables, in client time. Every write is durable
+     * against the death of the process (kill -9, out of memory) once the call returns; a power loss or operating
+     * system crash can lose the writes of the last moments, and the file still opens. Several processes may use the
+     * file at once; a writer waits up to 10 seconds for another's write. The file stays open until the store is
      * closed.
      *
-     * @param file the database file without H2's {@code .mv.db} suffix, such as {@code ~/.reliability/state}
+     * <p>If the H2 file {@code file + ".mv.db"} of an earlier version is there, its live values (with their versions
+     * and TTLs, breaker records included) and locks are copied in once, and it is renamed to {@code
+     * file + ".mv.db.migrated"}. This needs the H2 driver on the class path.
+     *
+     * @param file the database file without its suffix, such as {@code ~/.reliability/state}
      * @return the store
      * @throws NullPointerException if {@code file} is null
-     * @throws StateStoreException if the database cannot be opened
+     * @throws StateStoreException if the file cannot be opened or migrated; the message names the file, what went wrong
+     *     and what to do, and nothing was changed
      */
     public static JdbcStateStore embedded(Path file) {
         Objects.requireNonNull(file, "file");
-        String url = "jdbc:h2:file:" + file.toAbsolutePath() + ";AUTO_SERVER=TRUE";
-        return builder(new UrlDataSource(url)).dialect(SqlDialect.H2).keepOpen().build();
+        Path base = file.toAbsolutePath();
+        Path path = Path.of(base + ".db");
+        SqliteFile db = SqliteFile.open(path);
+        try {
+            JdbcStateStore store =
+                    builder(db).dialect(SqlDialect.SQLITE).owning(db).build();
+            H2Migration.migrateOnce(Path.of(base + ".mv.db"), db, TimeSource.system());
+            return store;
+        } catch (StateStoreException e) {
+            db.close();
+            if (e instanceof EmbeddedFileException || !(e.getCause() instanceof SQLException)) {
+                throw e;
+            }
+            throw SqliteFile.cannotOpen(path, (SQLException) e.getCause());
+        } catch (RuntimeException | Error e) {
+            db.close();
+            throw e;
+        }
     }
 
     /**
@@ -163,7 +188,7 @@ public final class JdbcStateStore implements StateStore {
         private String valuesTable = DEFAULT_VALUES_TABLE;
         private String locksTable = DEFAULT_LOCKS_TABLE;
         private boolean createTables = true;
-        private boolean keepOpen;
+        private SqliteFile owned;
 
         private Builder(DataSource dataSource) {
             this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
@@ -296,8 +321,9 @@ public final class JdbcStateStore implements StateStore {
             return this;
         }
 
-        Builder keepOpen() {
-            this.keepOpen = true;
+        /** Makes the store close {@code file} when it is closed. */
+        Builder owning(SqliteFile file) {
+            this.owned = file;
             return this;
         }
 
@@ -311,11 +337,7 @@ public final class JdbcStateStore implements StateStore {
          * @throws StateStoreException if the database cannot be reached or the tables cannot be created
          */
         public JdbcStateStore build() {
-            Connection keepAlive = null;
             try {
-                if (keepOpen) {
-                    keepAlive = dataSource.getConnection();
-                }
                 SqlDialect resolved = dialect;
                 try (Connection c = dataSource.getConnection()) {
                     if (resolved == null) {
@@ -328,14 +350,10 @@ public final class JdbcStateStore implements StateStore {
                         createTables(c, resolved);
                     }
                 }
-                return new JdbcStateStore(this, resolved, keepAlive);
+                return new JdbcStateStore(this, resolved);
             } catch (SQLException e) {
-                closeQuietly(keepAlive);
                 String store = dialect == null ? "jdbc" : dialect.id();
                 throw new StateStoreException(SqlErrors.classify(e), "build", store, e.getSQLState(), e);
-            } catch (RuntimeException e) {
-                closeQuietly(keepAlive);
-                throw e;
             }
         }
 
@@ -1013,6 +1031,8 @@ public final class JdbcStateStore implements StateStore {
     @Override
     public void close() {
         closed = true;
-        closeQuietly(keepAlive);
+        if (owned != null) {
+            owned.close();
+        }
     }
 }
