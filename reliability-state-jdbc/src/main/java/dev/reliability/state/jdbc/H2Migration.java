@@ -52,12 +52,16 @@ final class H2Migration {
                 throw e;
             }
         } catch (SQLException e) {
+            String advice = e.getMessage() != null && e.getMessage().startsWith("No suitable driver")
+                    ? "To copy it, run once with the H2 driver (com.h2database:h2 2.x) on the class path. To give up"
+                            + " its state instead, move it aside"
+                    : "If a process of the earlier version still has it open, let it finish and run again. If it is"
+                            + " damaged, H2's recovery tool (org.h2.tools.Recover) may save its contents; to give up"
+                            + " its state, move it aside";
             throw new EmbeddedFileException(
                     "cannot migrate the state file " + h2File + " of an earlier version (H2) into " + target.file()
-                            + ": " + e.getMessage() + ". Nothing was changed. If a process of the earlier version"
-                            + " still has it open, let it finish and run again. To give up its state, move it aside"
-                            + " (mv '" + h2File + "' '" + h2File + ".broken'); to keep it, run once with the H2 driver"
-                            + " (com.h2database:h2 2.x) on the class path.",
+                            + ": " + e.getMessage() + ". It was left as it was. " + advice + " (mv '" + h2File
+                            + "' '" + h2File + ".broken') and run again.",
                     e);
         }
         Path aside = renameAside(h2File);

@@ -15,6 +15,8 @@ final class SqlErrors {
     private static final int MARIADB_QUERY_INTERRUPTED = 1317;
     private static final int MARIADB_CONNECTION_KILLED = 1927;
     private static final int MARIADB_STATEMENT_TIMEOUT = 1969;
+    /** SQLite's SQLITE_BUSY: another connection held the lock past the busy timeout; nothing was applied. */
+    private static final int SQLITE_BUSY = 5;
 
     private SqlErrors() {}
 
@@ -55,7 +57,8 @@ final class SqlErrors {
                 || s.equals("HYT00") // H2: timeout trying to lock a table
                 || code == MARIADB_LOCK_WAIT_TIMEOUT
                 || code == MARIADB_STATEMENT_TIMEOUT
-                || code == MARIADB_QUERY_INTERRUPTED;
+                || code == MARIADB_QUERY_INTERRUPTED
+                || (code == SQLITE_BUSY && s.isEmpty());
     }
 
     static Kind classify(SQLException e) {
