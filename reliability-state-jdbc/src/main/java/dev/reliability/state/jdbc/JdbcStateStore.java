@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
- * A {@link StateStore} in a database: H2 (the embedded default, see {@link #embedded(Path)}), PostgreSQL or
- * MariaDB/MySQL. State survives restarts and is shared by every JVM that uses the same tables.
+ * A {@link StateStore} in a database: an SQLite file (the embedded default, see {@link #embedded(Path)}), PostgreSQL,
+ * MariaDB/MySQL or H2. State survives restarts and is shared by every JVM that uses the same tables.
  *
  * <pre>{@code
  * StateStore store = JdbcStateStore.builder(dataSource)   // the dialect is detected
@@ -57,7 +57,7 @@ import javax.sql.DataSource;
  * SQLState, never the values.
  *
  * <p><b>Time.</b> See {@link TimeMode}: database time by default on PostgreSQL and MariaDB, the {@link TimeSource}'s
- * wall clock on H2. Times are stored as epoch milliseconds.
+ * wall clock on SQLite and H2. Times are stored as epoch milliseconds.
  *
  * <p>Thread-safe, as long as the {@code DataSource} is.
  */
@@ -208,7 +208,7 @@ public final class JdbcStateStore implements StateStore {
 
         /**
          * Sets the clock that judges TTLs and locks. Default: {@link TimeMode#DATABASE} on PostgreSQL and MariaDB,
-         * {@link TimeMode#CLIENT} on H2.
+         * {@link TimeMode#CLIENT} on SQLite and H2.
          *
          * @param timeMode the time mode
          * @return this builder
