@@ -103,7 +103,7 @@ class EmbeddedCrashIT {
     @Test
     void aRunThatExhaustsTheHeapWhileWritingLeavesAFileThatOpensWithEveryAcknowledgedWrite() throws Exception {
         Path file = dir.resolve("state");
-        ChildJvm child = ChildJvm.start(dir.resolve("child3.out"), List.of("-Xmx64m"), "heap", file.toString());
+        ChildJvm child = ChildJvm.start(dir.resolve("child3.out"), List.of("-Xmx32m"), "heap", file.toString());
         List<String> printed = child.awaitExit();
         assertThat(child.exitValue()).as("the child ran out of heap").isNotZero();
         assertThat(printed).hasSizeGreaterThan(10);
