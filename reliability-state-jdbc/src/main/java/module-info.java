@@ -1,4 +1,7 @@
-/** A {@link dev.reliability.state.StateStore} on JDBC: H2 (the embedded default), PostgreSQL and MariaDB/MySQL. */
+/**
+ * A {@link dev.reliability.state.StateStore} on JDBC: an SQLite file (the embedded default), PostgreSQL, MariaDB/MySQL
+ * and H2.
+ */
 @SuppressWarnings("requires-automatic") // the PostgreSQL driver is an automatic module
 module dev.reliability.state.jdbc {
     requires transitive java.sql;

@@ -64,8 +64,8 @@ public final class Main {
             out.println("Runs a Lua script with the reliability, state, log and http modules in a sandbox.");
             out.println();
             out.println("  --state memory|URL     where state and breakers live: 'memory' for this run only, or a");
-            out.println("                         JDBC URL (PostgreSQL, MariaDB, H2); default: the H2 file");
-            out.println("                         ~/.reliability/state, kept from one run to the next");
+            out.println("                         JDBC URL (PostgreSQL, MariaDB, SQLite, H2); default: the SQLite");
+            out.println("                         file ~/.reliability/state.db, kept from one run to the next");
             out.println("  --instruction-limit N  Lua instructions the script may execute; 0 for no limit");
             out.println("                         (default " + ReliabilityLua.DEFAULT_INSTRUCTION_LIMIT + ")");
             out.println("  --help                 print this help");
@@ -88,8 +88,9 @@ public final class Main {
         try {
             store = openStore(options.state);
         } catch (RuntimeException | IOException unavailable) {
-            err.println(
-                    "reliability-lua: cannot open state " + printable(options.state) + ": " + unavailable.getMessage());
+            // The default file's message names the file and what to do; a URL or 'memory' is named here.
+            String which = options.state == null ? "" : "cannot open state " + printable(options.state) + ": ";
+            err.println("reliability-lua: " + which + unavailable.getMessage());
             return 2;
         }
         try (store) {
@@ -141,11 +142,15 @@ public final class Main {
         }
     }
 
-    /** {@code memory}, a JDBC URL, or (null) the default H2 file under {@code ~/.reliability}. */
+    /** {@code memory}, a JDBC URL, or (null) the default SQLite file {@code ~/.reliability/state.db}. */
     private static StateStore openStore(String state) throws IOException {
         if (state == null) {
             Path directory = Path.of(System.getProperty("user.home"), ".reliability");
-            Files.createDirectories(directory);
+            try {
+                Files.createDirectories(directory);
+            } catch (IOException e) {
+                throw new IOException("cannot create the state directory " + directory + ": " + e, e);
+            }
             return JdbcStateStore.embedded(directory.resolve("state"));
         }
         if (state.equals("memory")) {

@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reliability.state.StateStore;
 import dev.reliability.state.jdbc.JdbcStateStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,9 +73,66 @@ class CliStateIT {
     }
 
     private static final Path BREAKER_SCRIPT = Path.of("src", "test", "resources", "lua", "breaker_across_runs.lua");
+    private static final Path COUNT_SCRIPT = Path.of("src", "test", "resources", "lua", "count_to.lua");
 
     @Test
-    void anOpenBreakerSurvivesInTheDefaultH2File() throws Exception {
+    void twoRunsAtOnceOnTheDefaultFileKeepAnExactCount() throws Exception {
+        CliJar cli = new CliJar(home);
+        CompletableFuture<CliJar.Result> first = CompletableFuture.supplyAsync(() -> count(cli, 2_000));
+        CliJar.Result second = count(cli, 2_000);
+
+        assertThat(first.get().exitCode()).as(first.get().stderr()).isZero();
+        assertThat(second.exitCode()).as(second.stderr()).isZero();
+        assertThat(count(cli, 1).stdout().strip()).isEqualTo("4001");
+    }
+
+    private static CliJar.Result count(CliJar cli, int times) {
+        try {
+            return cli.run(COUNT_SCRIPT.toString(), Integer.toString(times));
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void aDamagedDefaultFileIsNamedWithWhatToDoAndLeftAsItWas() throws Exception {
+        Path file = home.resolve(".reliability").resolve("state.db");
+        Files.createDirectories(file.getParent());
+        byte[] garbage =
+                "not a database, as a damaged disk might leave it".repeat(200).getBytes(StandardCharsets.UTF_8);
+        Files.write(file, garbage);
+
+        CliJar.Result result = new CliJar(home).run(COUNT_SCRIPT.toString(), "1");
+
+        assertThat(result.exitCode()).isEqualTo(2);
+        assertThat(result.stdout()).isEmpty();
+        assertThat(result.stderr())
+                .startsWith("reliability-lua: cannot open the state file " + file + ": ")
+                .contains("move it aside (mv '" + file + "' '" + file + ".broken'")
+                .doesNotContain("null");
+        assertThat(Files.readAllBytes(file)).isEqualTo(garbage);
+    }
+
+    @Test
+    void theEarlierDefaultH2FileIsMigratedOnTheFirstRun() throws Exception {
+        Path base = home.resolve(".reliability").resolve("state");
+        Files.createDirectories(base.getParent());
+        try (StateStore h2 =
+                JdbcStateStore.builderForUrl("jdbc:h2:file:" + base).build()) {
+            h2.increment("cli_counter", 41);
+        }
+
+        CliJar.Result result = new CliJar(home).run(COUNT_SCRIPT.toString(), "1");
+
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdout().strip()).isEqualTo("42");
+        assertThat(result.stderr()).contains("INFO migrated 1 values from the state file " + base + ".mv.db");
+        assertThat(base.resolveSibling("state.mv.db")).doesNotExist();
+        assertThat(base.resolveSibling("state.mv.db.migrated")).exists();
+    }
+
+    @Test
+    void anOpenBreakerSurvivesInTheDefaultFile() throws Exception {
         anOpenBreakerSurvivesTheProcess();
     }
 

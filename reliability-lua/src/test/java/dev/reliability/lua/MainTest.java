@@ -8,6 +8,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +19,19 @@ class MainTest {
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private String realHome;
+
+    /** The default state lives under {@code user.home}: point it at the test's folder, never the real one. */
+    @BeforeEach
+    void useATemporaryHome() {
+        realHome = System.getProperty("user.home");
+        System.setProperty("user.home", dir.toString());
+    }
+
+    @AfterEach
+    void restoreTheHome() {
+        System.setProperty("user.home", realHome);
+    }
 
     private int run(String... args) {
         return Main.run(

@@ -13,7 +13,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Every example of the seed's guide, as a script run by the packaged CLI jar with the default embedded H2 state. */
+/** Every example of the seed's guide, as a script run by the packaged CLI jar with the default embedded state. */
 class SeedExamplesIT {
     @TempDir
     Path home;
@@ -98,7 +98,7 @@ class SeedExamplesIT {
 
         assertThat(first.stderr()).contains("INFO payment accepted api_calls=2 runs_so_far=1");
         assertThat(second.stderr()).contains("INFO payment accepted api_calls=2 runs_so_far=2");
-        assertThat(home.resolve(".reliability").resolve("state.mv.db")).exists();
+        assertThat(home.resolve(".reliability").resolve("state.db")).exists();
     }
 
     @Test

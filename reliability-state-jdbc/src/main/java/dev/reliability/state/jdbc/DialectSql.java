@@ -2,7 +2,8 @@ package dev.reliability.state.jdbc;
 
 /**
  * The SQL of one dialect, compiled once per store for its table names and time mode. The statements that every
- * dialect shares are here; {@link H2Sql}, {@link PostgresSql} and {@link MariaDbSql} add the upserts, which differ.
+ * dialect shares are here; {@link H2Sql}, {@link PostgresSql}, {@link MariaDbSql} and
+ * {@link SqliteSql} add the upserts, which differ.
  *
  * <p>Columns of the values table: {@code state_key}, {@code value_type} ({@code long}, {@code string}, {@code double},
  * {@code boolean}, {@code list}, {@code map}), {@code num_value} (a {@code long}, exact), {@code text_value} (a string,
@@ -144,6 +145,8 @@ abstract class DialectSql {
                 return new H2Sql(values, locks, mode);
             case POSTGRESQL:
                 return new PostgresSql(values, locks, mode);
+            case SQLITE:
+                return new SqliteSql(values, locks, mode);
             default:
                 return new MariaDbSql(values, locks, mode);
         }

@@ -34,8 +34,8 @@ import java.util.regex.Pattern;
 import javax.sql.DataSource;
 
 /**
- * A {@link StateStore} in a database: H2 (the embedded default, see {@link #embedded(Path)}), PostgreSQL or
- * MariaDB/MySQL. State survives restarts and is shared by every JVM that uses the same tables.
+ * A {@link StateStore} in a database: an SQLite file (the embedded default, see {@link #embedded(Path)}), PostgreSQL,
+ * MariaDB/MySQL or H2. State survives restarts and is shared by every JVM that uses the same tables.
  *
  * <pre>{@code
  * StateStore store = JdbcStateStore.builder(dataSource)   // the dialect is detected
@@ -76,7 +76,7 @@ import javax.sql.DataSource;
  * SQLState, never the values.
  *
  * <p><b>Time.</b> See {@link TimeMode}: database time by default on PostgreSQL and MariaDB, the {@link TimeSource}'s
- * wall clock on H2. Times are stored as epoch milliseconds.
+ * wall clock on SQLite and H2. Times are stored as epoch milliseconds.
  *
  * <p>Thread-safe, as long as the {@code DataSource} is.
  */
@@ -105,19 +105,18 @@ public final class JdbcStateStore implements StateStore {
     private final String valuesTable;
     private final String locksTable;
     private final DialectSql sql;
-    private final Connection keepAlive;
     private final Set<PostgresWatch> watches = ConcurrentHashMap.newKeySet();
     /** The pool that {@link #builderForUrl(String)} opened for this store; null for a caller's DataSource. */
     private final HikariDataSource ownPool;
+    /** The embedded database this store opened, closed with it; or null. */
+    private final SqliteFile owned;
 
     private volatile boolean closed;
 
-    private JdbcStateStore(
-            Builder b, DataSource dataSource, SqlDialect dialect, Connection keepAlive, HikariDataSource ownPool) {
+    private JdbcStateStore(Builder b, DataSource dataSource, SqlDialect dialect, HikariDataSource ownPool) {
         this.dataSource = dataSource;
         this.dialect = dialect;
-        this.timeMode =
-                b.timeMode != null ? b.timeMode : dialect == SqlDialect.H2 ? TimeMode.CLIENT : TimeMode.DATABASE;
+        this.timeMode = b.timeMode != null ? b.timeMode : dialect.embedded() ? TimeMode.CLIENT : TimeMode.DATABASE;
         this.timeSource = b.timeSource;
         this.queryTimeoutSeconds = (int) Math.max(1, (b.queryTimeout.toMillis() + 999) / 1000);
         this.maxValueBytes = b.maxValueBytes;
@@ -125,8 +124,8 @@ public final class JdbcStateStore implements StateStore {
         this.valuesTable = b.valuesTable;
         this.locksTable = b.locksTable;
         this.sql = DialectSql.of(dialect, valuesTable, locksTable, timeMode);
-        this.keepAlive = keepAlive;
         this.ownPool = ownPool;
+        this.owned = b.owned;
     }
 
     /**
@@ -169,19 +168,43 @@ public final class JdbcStateStore implements StateStore {
     }
 
     /**
-     * Opens (or creates) an H2 database file with {@code AUTO_SERVER=TRUE}, so a second JVM can open the same file,
-     * and returns a store on it with the default tables, in client time. The file stays open until the store is
+     * Opens (or creates) the embedded default: the SQLite file {@code file + ".db"} in WAL mode with {@code
+     * synchronous=NORMAL}, and returns a store on it with the default tables, in client time. Every write is durable
+     * against the death of the process (kill -9, out of memory) once the call returns; a power loss or operating
+     * system crash can lose the writes of the last moments, and the file still opens. Several processes may use the
+     * file at once; a writer waits up to 10 seconds for another's write. The file stays open until the store is
      * closed.
      *
-     * @param file the database file without H2's {@code .mv.db} suffix, such as {@code ~/.reliability/state}
+     * <p>If the H2 file {@code file + ".mv.db"} of an earlier version is there, its live values (with their versions
+     * and TTLs, breaker records included) and locks are copied in once, and it is renamed to {@code
+     * file + ".mv.db.migrated"}. This needs the H2 driver on the class path.
+     *
+     * @param file the database file without its suffix, such as {@code ~/.reliability/state}
      * @return the store
      * @throws NullPointerException if {@code file} is null
-     * @throws StateStoreException if the database cannot be opened
+     * @throws StateStoreException if the file cannot be opened or migrated; the message names the file, what went wrong
+     *     and what to do, and nothing was changed
      */
     public static JdbcStateStore embedded(Path file) {
         Objects.requireNonNull(file, "file");
-        String url = "jdbc:h2:file:" + file.toAbsolutePath() + ";AUTO_SERVER=TRUE";
-        return builder(new UrlDataSource(url)).dialect(SqlDialect.H2).keepOpen().build();
+        Path base = file.toAbsolutePath();
+        Path path = Path.of(base + ".db");
+        SqliteFile db = SqliteFile.open(path);
+        try {
+            JdbcStateStore store =
+                    builder(db).dialect(SqlDialect.SQLITE).owning(db).build();
+            H2Migration.migrateOnce(Path.of(base + ".mv.db"), db, TimeSource.system());
+            return store;
+        } catch (StateStoreException e) {
+            db.close();
+            if (e instanceof EmbeddedFileException || !(e.getCause() instanceof SQLException)) {
+                throw e;
+            }
+            throw SqliteFile.cannotOpen(path, (SQLException) e.getCause());
+        } catch (RuntimeException | Error e) {
+            db.close();
+            throw e;
+        }
     }
 
     /**
@@ -200,7 +223,7 @@ public final class JdbcStateStore implements StateStore {
         private String valuesTable = DEFAULT_VALUES_TABLE;
         private String locksTable = DEFAULT_LOCKS_TABLE;
         private boolean createTables = true;
-        private boolean keepOpen;
+        private SqliteFile owned;
 
         /** Exactly one of the two is set: the caller's DataSource, or the URL of a pool the store owns. */
         private Builder(DataSource dataSource, String poolUrl) {
@@ -222,7 +245,7 @@ public final class JdbcStateStore implements StateStore {
 
         /**
          * Sets the clock that judges TTLs and locks. Default: {@link TimeMode#DATABASE} on PostgreSQL and MariaDB,
-         * {@link TimeMode#CLIENT} on H2.
+         * {@link TimeMode#CLIENT} on SQLite and H2.
          *
          * @param timeMode the time mode
          * @return this builder
@@ -335,8 +358,9 @@ public final class JdbcStateStore implements StateStore {
             return this;
         }
 
-        Builder keepOpen() {
-            this.keepOpen = true;
+        /** Makes the store close {@code file} when it is closed. */
+        Builder owning(SqliteFile file) {
+            this.owned = file;
             return this;
         }
 
@@ -351,7 +375,6 @@ public final class JdbcStateStore implements StateStore {
          * @throws StateStoreException if the database cannot be reached or the tables cannot be created
          */
         public JdbcStateStore build() {
-            Connection keepAlive = null;
             HikariDataSource pool = null;
             try {
                 if (poolUrl != null) {
@@ -360,9 +383,6 @@ public final class JdbcStateStore implements StateStore {
                     pool = UrlPool.open(poolUrl, queryTimeout.dividedBy(maxAttempts));
                 }
                 DataSource source = pool != null ? pool : dataSource;
-                if (keepOpen) {
-                    keepAlive = source.getConnection();
-                }
                 SqlDialect resolved = dialect;
                 try (Connection c = source.getConnection()) {
                     if (resolved == null) {
@@ -375,14 +395,12 @@ public final class JdbcStateStore implements StateStore {
                         createTables(c, resolved);
                     }
                 }
-                return new JdbcStateStore(this, source, resolved, keepAlive, pool);
+                return new JdbcStateStore(this, source, resolved, pool);
             } catch (SQLException e) {
-                closeQuietly(keepAlive);
                 closePool(pool);
                 String store = dialect == null ? "jdbc" : dialect.id();
                 throw new StateStoreException(SqlErrors.classify(e), "build", store, e.getSQLState(), e);
             } catch (RuntimeException e) {
-                closeQuietly(keepAlive);
                 closePool(pool);
                 throw e;
             }
@@ -1222,8 +1240,10 @@ public final class JdbcStateStore implements StateStore {
         for (PostgresWatch watch : watches) {
             watch.close();
         }
-        closeQuietly(keepAlive);
         closePool(ownPool);
+        if (owned != null) {
+            owned.close();
+        }
     }
 
     private static void closePool(HikariDataSource pool) {

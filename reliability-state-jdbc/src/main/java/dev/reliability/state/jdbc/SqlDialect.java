@@ -9,12 +9,22 @@ public enum SqlDialect {
     /** PostgreSQL 12 or later. */
     POSTGRESQL("postgresql"),
     /** MariaDB 10.5 or later (and MySQL through the same SQL where it is compatible). */
-    MARIADB("mariadb");
+    MARIADB("mariadb"),
+    /** SQLite 3.35 or later (the embedded default), through the {@code org.xerial:sqlite-jdbc} driver. */
+    SQLITE("sqlite");
 
     private final String id;
 
     SqlDialect(String id) {
         this.id = id;
+    }
+
+    /**
+     * Whether the database runs inside the JVM, with no server clock: TTLs are then judged by the store's time source
+     * ({@link TimeMode#CLIENT}) unless the builder says otherwise.
+     */
+    boolean embedded() {
+        return this == H2 || this == SQLITE;
     }
 
     /**
@@ -44,7 +54,11 @@ public enum SqlDialect {
         if (name.contains("mariadb") || name.contains("mysql")) {
             return MARIADB;
         }
-        throw new IllegalStateException("unsupported database '" + productName
-                + "'; JdbcStateStore supports H2, PostgreSQL and MariaDB/MySQL (or set the dialect explicitly)");
+        if (name.equals("sqlite")) {
+            return SQLITE;
+        }
+        throw new IllegalStateException(
+                "unsupported database '" + productName
+                        + "'; JdbcStateStore supports SQLite, H2, PostgreSQL and MariaDB/MySQL (or set the dialect explicitly)");
     }
 }

@@ -18,6 +18,8 @@ final class SqlErrors {
     private static final int MYSQL_SERVER_GONE_AWAY = 2006;
     private static final int MYSQL_SERVER_LOST = 2013;
     private static final int MARIADB_STATEMENT_TIMEOUT = 1969;
+    /** SQLite's SQLITE_BUSY: another connection held the lock past the busy timeout; nothing was applied. */
+    private static final int SQLITE_BUSY = 5;
 
     private SqlErrors() {}
 
@@ -66,7 +68,8 @@ final class SqlErrors {
                 || s.equals("HYT00") // H2: timeout trying to lock a table
                 || code == MARIADB_LOCK_WAIT_TIMEOUT
                 || code == MARIADB_STATEMENT_TIMEOUT
-                || code == MARIADB_QUERY_INTERRUPTED;
+                || code == MARIADB_QUERY_INTERRUPTED
+                || (code == SQLITE_BUSY && s.isEmpty());
     }
 
     static Kind classify(SQLException e) {

@@ -8,7 +8,7 @@ public enum TimeMode {
      */
     DATABASE,
     /**
-     * The store's {@code TimeSource} wall clock ({@code instant()}). The default on H2, and the mode for virtual-time
+     * The store's {@code TimeSource} wall clock ({@code instant()}). The default on SQLite and H2, and the mode for virtual-time
      * tests; every JVM sharing the database must then have a synchronised clock.
      */
     CLIENT

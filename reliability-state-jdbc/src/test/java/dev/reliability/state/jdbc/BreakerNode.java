@@ -44,9 +44,9 @@ public final class BreakerNode {
         return SharingPolicy.quorum(Integer.parseInt(name.substring("quorum".length())));
     }
 
-    /** Opens the store that {@code args} describe: {@code h2 FILE} or {@code url URL VALUES LOCKS}. */
+    /** Opens the store that {@code args} describe: {@code embedded FILE} or {@code url URL VALUES LOCKS}. */
     static JdbcStateStore open(String[] args) {
-        if (args[0].equals("h2")) {
+        if (args[0].equals("embedded")) {
             return JdbcStateStore.embedded(Path.of(args[1]));
         }
         return JdbcStateStore.builder(new UrlDataSource(args[1]))
@@ -58,12 +58,12 @@ public final class BreakerNode {
     /**
      * Runs the node.
      *
-     * @param args the store ({@code h2 FILE} or {@code url URL VALUES LOCKS}), then the policy, the sync interval and
+     * @param args the store ({@code embedded FILE} or {@code url URL VALUES LOCKS}), then the policy, the sync interval and
      *     the open duration in milliseconds
      * @throws Exception if the node cannot run
      */
     public static void main(String[] args) throws Exception {
-        int n = args[0].equals("h2") ? 2 : 4;
+        int n = args[0].equals("embedded") ? 2 : 4;
         SharingPolicy policy = policy(args[n]);
         long syncMs = Long.parseLong(args[n + 1]);
         long openMs = Long.parseLong(args[n + 2]);

@@ -8,7 +8,6 @@ import dev.reliability.state.StateStoreException;
 import dev.reliability.state.StateValue;
 import dev.reliability.testing.ManualTimeSource;
 import dev.reliability.testing.StateStoreContractTest;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -20,7 +19,6 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The contract suite on an in-memory H2 database in client time, plus what is particular to the JDBC store. */
 class H2StateStoreTest extends StateStoreContractTest {
@@ -235,21 +233,6 @@ class H2StateStoreTest extends StateStoreContractTest {
             assertThat(dbTime.compareAndSet("k", Optional.of(StateValue.of(1L)), StateValue.of(2L)))
                     .isTrue();
         }
-    }
-
-    @Test
-    void theEmbeddedStoreOpensAFileThatASecondStoreCanShare(@TempDir Path dir) {
-        Path file = dir.resolve("state");
-        try (JdbcStateStore first = JdbcStateStore.embedded(file);
-                JdbcStateStore second = JdbcStateStore.embedded(file)) {
-            first.set("breaker", StateValue.of("open"));
-            assertThat(second.get("breaker")).contains(StateValue.of("open"));
-            assertThat(first.dialect()).isEqualTo(SqlDialect.H2);
-        }
-        try (JdbcStateStore reopened = JdbcStateStore.embedded(file)) {
-            assertThat(reopened.get("breaker")).contains(StateValue.of("open"));
-        }
-        assertThat(dir.resolve("state.mv.db")).exists();
     }
 
     @Test

@@ -23,14 +23,14 @@ import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The README's JDBC examples, compiled and run on H2. The README copies the marked blocks. */
+/** The README's JDBC examples, compiled and run on H2 in memory and the embedded SQLite file. The README copies the marked blocks. */
 class ReadmeExamplesTest {
     @Test
     void jdbcStoreExample(@TempDir Path dir) {
         DataSource dataSource = new UrlDataSource("jdbc:h2:mem:readme;DB_CLOSE_DELAY=-1");
 
         StateStore shared = JdbcStateStore.builder(dataSource).build(); // dialect detected, tables created if missing
-        StateStore local = JdbcStateStore.embedded(dir.resolve("state")); // an H2 file another JVM can open too
+        StateStore local = JdbcStateStore.embedded(dir.resolve("state")); // an SQLite file other processes can open too
         long hits = shared.increment("hits", 1);
         shared.set("greeting", StateValue.of("hello"), Duration.ofMinutes(5));
 

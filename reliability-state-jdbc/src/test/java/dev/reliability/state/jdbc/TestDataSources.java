@@ -1,6 +1,5 @@
 package dev.reliability.state.jdbc;
 
-import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
@@ -8,12 +7,10 @@ import java.sql.DatabaseMetaData;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLFeatureNotSupportedException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /** DataSource wrappers for fault injection in tests: no pool library, and no mock of a database. */
@@ -21,7 +18,7 @@ final class TestDataSources {
     private TestDataSources() {}
 
     /** A DataSource that hands out the connections of {@code connections}, counting them. */
-    static class Forwarding implements DataSource {
+    static class Forwarding extends AbstractDataSource {
         final DataSource target;
         final AtomicInteger connections = new AtomicInteger();
 
@@ -33,42 +30,6 @@ final class TestDataSources {
         public Connection getConnection() throws SQLException {
             connections.incrementAndGet();
             return target.getConnection();
-        }
-
-        @Override
-        public Connection getConnection(String user, String password) throws SQLException {
-            return getConnection();
-        }
-
-        @Override
-        public PrintWriter getLogWriter() {
-            return null;
-        }
-
-        @Override
-        public void setLogWriter(PrintWriter out) {}
-
-        @Override
-        public void setLoginTimeout(int seconds) {}
-
-        @Override
-        public int getLoginTimeout() {
-            return 0;
-        }
-
-        @Override
-        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
-            throw new SQLFeatureNotSupportedException();
-        }
-
-        @Override
-        public <T> T unwrap(Class<T> iface) throws SQLException {
-            throw new SQLException("not a wrapper");
-        }
-
-        @Override
-        public boolean isWrapperFor(Class<?> iface) {
-            return false;
         }
     }
 
