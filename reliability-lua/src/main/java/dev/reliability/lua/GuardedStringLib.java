@@ -7,14 +7,20 @@ import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
+import org.luaj.vm2.lib.VarArgFunction;
 
 /**
- * LuaJ's {@code string} library with two changes: {@code rep} refuses results beyond {@link #MAX_STRING_BYTES}, and
- * {@code dump} is gone (binary chunks cannot be loaded in the sandbox anyway).
+ * LuaJ's {@code string} library, made to respect the sandbox's limits ({@link ResourceGuard}): patterns run on {@link
+ * LuaPatterns}, which charges each step; {@code rep}, {@code upper}, {@code lower}, {@code format}, {@code byte} and
+ * {@code reverse} check the size of what they build before they build it and charge its length; {@code dump} is gone
+ * (binary chunks cannot be loaded in the sandbox anyway).
  */
 final class GuardedStringLib {
-    /** The largest string {@code string.rep} builds: 16 MiB. */
-    static final int MAX_STRING_BYTES = 16 << 20;
+    /** The largest string a library function builds: 16 MiB. */
+    static final int MAX_STRING_BYTES = ResourceGuard.MAX_STRING_BYTES;
+
+    /** Room {@code format} assumes for one converted number: Lua's widths and precisions have at most two digits. */
+    private static final int FORMATTED_NUMBER_BYTES = 512;
 
     private GuardedStringLib() {}
 
@@ -26,7 +32,50 @@ final class GuardedStringLib {
         LuaTable string = (LuaTable) scratch.load(new StringLib());
         string.set("rep", new Rep());
         string.set("dump", LuaValue.NIL);
+        LuaPatterns.install(string);
+        return limited(string);
+    }
+
+    /**
+     * Wraps the functions whose result size follows from their arguments with a check before they run. It wraps
+     * whatever implementation the table holds, so a replacement installed before it keeps its behaviour.
+     */
+    private static LuaTable limited(LuaTable string) {
+        sized(string, "upper", args -> length(args.arg1()));
+        sized(string, "lower", args -> length(args.arg1()));
+        sized(string, "reverse", args -> length(args.arg1()));
+        sized(string, "byte", args -> 8.0 * length(args.arg1())); // up to one value per byte
+        sized(string, "format", GuardedStringLib::formatBound);
         return string;
+    }
+
+    private static double length(LuaValue value) {
+        return value.isstring() ? value.strvalue().length() : 0;
+    }
+
+    /** An upper bound on what {@code format} builds: its format, plus each argument at its longest (%q at 4x). */
+    private static double formatBound(Varargs args) {
+        double bound = length(args.arg1()) * 2.0;
+        for (int i = 2; i <= args.narg(); i++) {
+            LuaValue value = args.arg(i);
+            bound += value.type() == LuaValue.TSTRING
+                    ? 4.0 * value.strvalue().length() + 2
+                    : value.isnumber()
+                            ? FORMATTED_NUMBER_BYTES
+                            : LuaErrors.text(value).length() + 2.0;
+        }
+        return bound;
+    }
+
+    private static void sized(LuaTable string, String name, java.util.function.ToDoubleFunction<Varargs> bound) {
+        LuaValue original = string.get(name);
+        string.set(name, new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                ResourceGuard.reserve(bound.applyAsDouble(args), name);
+                return original.invoke(args);
+            }
+        });
     }
 
     static final class Rep extends ModuleFunction {
@@ -57,6 +106,10 @@ final class GuardedStringLib {
                         "resulting string of " + Args.format(size) + " bytes exceeds the string size limit of "
                                 + MAX_STRING_BYTES + " bytes");
             }
+            if (size == 0) {
+                return LuaValue.EMPTYSTRING; // "" repeated any number of times: no loop of count steps
+            }
+            ResourceGuard.reserve(size, name);
             int n = (int) count;
             byte[] bytes = new byte[(int) size];
             int offset = 0;

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -707,13 +708,13 @@ public final class JdbcStateStore implements StateStore {
         return like.append('%').toString();
     }
 
-    private List<String> matchingKeys(Connection c, Pattern pattern, String like) throws SQLException {
+    private List<String> matchingKeys(Connection c, Predicate<String> pattern, String like) throws SQLException {
         List<String> result = new ArrayList<>();
         try (PreparedStatement ps = prepare(c, sql.keys, 0, like);
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String key = rs.getString(1);
-                if (pattern.matcher(key).matches()) {
+                if (pattern.test(key)) {
                     result.add(key);
                 }
             }
@@ -724,14 +725,14 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public List<String> keys(String glob) {
-        Pattern pattern = StateStore.globPattern(glob);
+        Predicate<String> pattern = StateStore.globMatcher(glob);
         String like = likePrefix(glob);
         return execute("keys", true, c -> matchingKeys(c, pattern, like));
     }
 
     @Override
     public long clear(String glob) {
-        Pattern pattern = StateStore.globPattern(glob);
+        Predicate<String> pattern = StateStore.globMatcher(glob);
         String like = likePrefix(glob);
         return execute("clear", false, c -> {
             long removed = 0;
