@@ -22,6 +22,8 @@ final class GuardedStringLib {
     /** Room {@code format} assumes for one converted number: Lua's widths and precisions have at most two digits. */
     private static final int FORMATTED_NUMBER_BYTES = 512;
 
+    private static final int MAX_PADDING = 99;
+
     private GuardedStringLib() {}
 
     /** Returns a fresh, writable {@code string} table for one runtime. */
@@ -53,26 +55,30 @@ final class GuardedStringLib {
         return value.isstring() ? value.strvalue().length() : 0;
     }
 
-    /** An upper bound on what {@code format} builds: its format, plus each argument at its longest (%q at 4x). */
+    /**
+     * An upper bound on what {@code format} builds: its format, plus each argument at its longest (a string at 4x
+     * when the format has {@code %q}, which may escape every byte), plus the widest padding a spec allows.
+     */
     private static double formatBound(Varargs args) {
-        double bound = length(args.arg1()) * 2.0;
+        double bound = length(args.arg1());
+        int quoting = args.arg1().isstring() && args.arg1().tojstring().contains("%q") ? 4 : 1;
         for (int i = 2; i <= args.narg(); i++) {
             LuaValue value = args.arg(i);
             bound += value.type() == LuaValue.TSTRING
-                    ? 4.0 * value.strvalue().length() + 2
+                    ? quoting * (double) value.strvalue().length() + 2 + MAX_PADDING
                     : value.isnumber()
                             ? FORMATTED_NUMBER_BYTES
-                            : LuaErrors.text(value).length() + 2.0;
+                            : LuaErrors.text(value).length() + 2.0 + MAX_PADDING;
         }
         return bound;
     }
 
-    private static void sized(LuaTable string, String name, java.util.function.ToDoubleFunction<Varargs> bound) {
-        LuaValue original = string.get(name);
-        string.set(name, new VarArgFunction() {
+    private static void sized(LuaTable string, String function, java.util.function.ToDoubleFunction<Varargs> bound) {
+        LuaValue original = string.get(function);
+        string.set(function, new VarArgFunction() {
             @Override
             public Varargs invoke(Varargs args) {
-                ResourceGuard.reserve(bound.applyAsDouble(args), name);
+                ResourceGuard.reserve(bound.applyAsDouble(args), function);
                 return original.invoke(args);
             }
         });

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -34,7 +35,8 @@ import org.luaj.vm2.LuaValue;
  * script.lua:LINE: message}), 2 for bad usage.
  */
 public final class Main {
-    static final String USAGE = "usage: java -jar reliability-lua-cli.jar [--instruction-limit N] script.lua [args...]";
+    static final String USAGE = "usage: java -jar reliability-lua-cli.jar [--state memory|URL] [--instruction-limit N]"
+            + " [--timeout SECONDS] [--http-body-limit BYTES] script.lua [args...]";
 
     private Main() {}
 
@@ -67,6 +69,11 @@ public final class Main {
             out.println("                         ~/.reliability/state, kept from one run to the next");
             out.println("  --instruction-limit N  Lua instructions the script may execute; 0 for no limit");
             out.println("                         (default " + ReliabilityLua.DEFAULT_INSTRUCTION_LIMIT + ")");
+            out.println("  --timeout SECONDS      wall-clock time the script may take, waits and http calls included;");
+            out.println("                         0 for no limit (default "
+                    + ReliabilityLua.DEFAULT_TIME_LIMIT.toSeconds() + ")");
+            out.println("  --http-body-limit BYTES  largest http response body accepted (default "
+                    + ReliabilityLua.DEFAULT_HTTP_BODY_LIMIT + ")");
             out.println("  --help                 print this help");
             return 0;
         }
@@ -87,7 +94,9 @@ public final class Main {
         try {
             store = openStore(options.state);
         } catch (RuntimeException | IOException unavailable) {
-            err.println("reliability-lua: cannot open state " + options.state + ": " + unavailable.getMessage());
+            String reason = unavailable.getMessage() == null ? "" : unavailable.getMessage();
+            err.println(JdbcStateStore.maskPasswords(
+                    "reliability-lua: cannot open state " + options.state + ": " + reason));
             return 2;
         }
         try (store) {
@@ -106,6 +115,8 @@ public final class Main {
                 .stateStore(store)
                 .http(true)
                 .instructionLimit(options.instructionLimit)
+                .timeLimit(options.timeLimit)
+                .httpBodyLimit(options.httpBodyLimit)
                 .build();
         Globals globals = LuaSandbox.create(modules);
         globals.STDOUT = out;
@@ -156,7 +167,10 @@ public final class Main {
                 String line = time.format(Instant.ofEpochMilli(record.getMillis())) + " " + levelName(record.getLevel())
                         + " " + formatMessage(record) + System.lineSeparator();
                 Throwable thrown = record.getThrown();
-                return thrown == null ? line : line + "  cause: " + thrown + System.lineSeparator();
+                for (Throwable cause = thrown; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+                    line += "  cause: " + cause + System.lineSeparator();
+                }
+                return JdbcStateStore.maskPasswords(line); // a driver's message may quote the URL
             }
         };
         // A plain handler: JUL's ConsoleHandler would close System.err when given another stream.
@@ -202,6 +216,8 @@ public final class Main {
         boolean help;
         String state;
         long instructionLimit = ReliabilityLua.DEFAULT_INSTRUCTION_LIMIT;
+        Duration timeLimit = ReliabilityLua.DEFAULT_TIME_LIMIT;
+        int httpBodyLimit = ReliabilityLua.DEFAULT_HTTP_BODY_LIMIT;
         Path script;
         final List<String> scriptArgs = new ArrayList<>();
 
@@ -213,6 +229,8 @@ public final class Main {
                     case "--help", "-h" -> options.help = true;
                     case "--instruction-limit" -> options.instructionLimit = parseLimit(value(args, ++i, args[i - 1]));
                     case "--state" -> options.state = parseState(value(args, ++i, args[i - 1]));
+                    case "--timeout" -> options.timeLimit = parseTimeout(value(args, ++i, args[i - 1]));
+                    case "--http-body-limit" -> options.httpBodyLimit = parseBodyLimit(value(args, ++i, args[i - 1]));
                     default -> {
                         if (args[i].startsWith("-")) {
                             throw new IllegalArgumentException("unknown option " + args[i]);
@@ -245,6 +263,31 @@ public final class Main {
                 return text;
             }
             throw new IllegalArgumentException("--state needs 'memory' or a JDBC URL, got '" + text + "'");
+        }
+
+        private static Duration parseTimeout(String text) {
+            try {
+                double seconds = Double.parseDouble(text);
+                if (seconds >= 0 && seconds <= 1e9) {
+                    return Duration.ofNanos((long) (seconds * 1e9));
+                }
+            } catch (NumberFormatException notANumber) {
+                // reported below
+            }
+            throw new IllegalArgumentException("--timeout needs a number of seconds >= 0, got '" + text + "'");
+        }
+
+        private static int parseBodyLimit(String text) {
+            try {
+                int bytes = Integer.parseInt(text);
+                if (bytes >= 1 && bytes <= ResourceGuard.MAX_STRING_BYTES) {
+                    return bytes;
+                }
+            } catch (NumberFormatException notANumber) {
+                // reported below
+            }
+            throw new IllegalArgumentException("--http-body-limit needs a whole number of bytes from 1 to "
+                    + ResourceGuard.MAX_STRING_BYTES + ", got '" + text + "'");
         }
 
         private static long parseLimit(String text) {

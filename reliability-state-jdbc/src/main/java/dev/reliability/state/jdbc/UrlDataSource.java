@@ -62,6 +62,6 @@ final class UrlDataSource implements DataSource {
 
     @Override
     public String toString() {
-        return "UrlDataSource[" + url + "]";
+        return "UrlDataSource[" + JdbcStateStore.maskPasswords(url) + "]";
     }
 }
