@@ -44,8 +44,9 @@ public final class LuaSandbox {
     static final double HEAP_LIMIT_FRACTION = 0.9;
 
     static {
+        // Read first: set if a plain LuaJ runtime loaded its string library before (building ours would set it too).
+        LuaValue previous = LuaString.s_metatable;
         LuaTable sandboxed = GuardedStringLib.create();
-        LuaValue previous = LuaString.s_metatable; // set if a plain LuaJ runtime loaded its string library first
         LuaValue plain = previous != null && previous.istable() ? previous.get(LuaValue.INDEX) : stockStringLib();
         LuaTable metatable = new LuaTable();
         metatable.set(LuaValue.INDEX, new StringMethods(sandboxed, plain));
