@@ -92,7 +92,11 @@ public final class LuaSandbox {
         table.set("concat", new SizedConcat(table.get("concat")));
         table.set("unpack", new SizedUnpack(table.get("unpack")));
 
-        globals.debuglib = new ResourceGuard(modules.instructionLimit(), HEAP_LIMIT_FRACTION, modules.timeLimit());
+        globals.debuglib = new ResourceGuard(
+                modules.instructionLimit(),
+                HEAP_LIMIT_FRACTION,
+                modules.timeLimit(),
+                modules.registry().timeSource());
         globals.running.errorfunc = new LuaErrors.Normalizer();
         modules.install(globals);
         return globals;

@@ -35,6 +35,7 @@ final class ResourceGuard extends DebugLib {
     private final long instructionLimit;
     private final double heapLimitFraction;
     private final Duration timeLimit;
+    private final TimeSource time;
     private final List<java.util.function.Consumer<Boolean>> atRunEnd = new ArrayList<>();
     private long executed;
     private long deadlineNanos = Long.MAX_VALUE;
@@ -46,11 +47,13 @@ final class ResourceGuard extends DebugLib {
      * @param instructionLimit instructions (and units of library work) allowed per run, or 0 for no limit
      * @param heapLimitFraction the share of the maximum heap in use at which a run is stopped
      * @param timeLimit the wall-clock time a run may take, or {@link Duration#ZERO} for no limit
+     * @param time the clock the time limit is read from: the registry's, so a virtual clock makes tests exact
      */
-    ResourceGuard(long instructionLimit, double heapLimitFraction, Duration timeLimit) {
+    ResourceGuard(long instructionLimit, double heapLimitFraction, Duration timeLimit, TimeSource time) {
         this.instructionLimit = instructionLimit;
         this.heapLimitFraction = heapLimitFraction;
         this.timeLimit = timeLimit;
+        this.time = time;
     }
 
     /** Returns the guard of the sandboxed run in progress on this thread, or null outside one. */
@@ -93,7 +96,7 @@ final class ResourceGuard extends DebugLib {
         hit = null;
         outer = CURRENT.get();
         CURRENT.set(this);
-        deadlineNanos = timeLimit.isZero() ? Long.MAX_VALUE : System.nanoTime() + timeLimit.toNanos();
+        deadlineNanos = timeLimit.isZero() ? Long.MAX_VALUE : time.nanoTime() + timeLimit.toNanos();
     }
 
     /**
@@ -128,13 +131,8 @@ final class ResourceGuard extends DebugLib {
         }
         guard.charge(0);
         long left = guard.nanosLeft();
-        if (pause.toNanos() < left) {
-            time.sleep(pause);
-            guard.checkClock();
-            return;
-        }
-        time.sleep(Duration.ofNanos(Math.max(0, left)));
-        throw guard.timeUp(); // even on a virtual clock, which a real deadline never catches up with
+        time.sleep(pause.toNanos() < left ? pause : Duration.ofNanos(Math.max(0, left)));
+        guard.checkClock();
     }
 
     /** Returns {@code time} with sleeps that end at the deadline of the run in progress, as {@link #sleep} does. */
@@ -164,7 +162,7 @@ final class ResourceGuard extends DebugLib {
 
     /** Returns the nanoseconds left before the run's deadline, or {@link Long#MAX_VALUE} without one. */
     long nanosLeft() {
-        return deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - System.nanoTime();
+        return deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE : deadlineNanos - time.nanoTime();
     }
 
     /** Adds library work to the instruction count, and checks every limit. */
@@ -200,7 +198,7 @@ final class ResourceGuard extends DebugLib {
 
     /** Throws if the deadline has passed; library calls that wait call it when they wake. */
     void checkClock() {
-        if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0) {
+        if (deadlineNanos != Long.MAX_VALUE && time.nanoTime() - deadlineNanos >= 0) {
             throw timeUp();
         }
     }
@@ -213,10 +211,10 @@ final class ResourceGuard extends DebugLib {
         Runtime runtime = Runtime.getRuntime();
         long limit = (long) (runtime.maxMemory() * heapLimitFraction);
         long used = runtime.totalMemory() - runtime.freeMemory() + more;
-        if (used > limit && System.nanoTime() - lastCollectionNanos > COLLECTION_INTERVAL_NANOS) {
+        if (used > limit && time.nanoTime() - lastCollectionNanos > COLLECTION_INTERVAL_NANOS) {
             // "In use" counts garbage too; before failing a run, collect once (at most every interval) and look again.
             System.gc();
-            lastCollectionNanos = System.nanoTime();
+            lastCollectionNanos = time.nanoTime();
             used = runtime.totalMemory() - runtime.freeMemory() + more;
         }
         if (used > limit) {

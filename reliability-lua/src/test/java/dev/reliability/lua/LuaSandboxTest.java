@@ -135,7 +135,7 @@ class LuaSandboxTest {
 
     @Test
     void theHeapGuardNamesTheMemoryLimit() {
-        ResourceGuard guard = new ResourceGuard(0, 0.0, java.time.Duration.ZERO);
+        ResourceGuard guard = new ResourceGuard(0, 0.0, java.time.Duration.ZERO, dev.reliability.TimeSource.system());
 
         assertThatThrownBy(() -> guard.checkHeap(0))
                 .isInstanceOf(ScriptLimitError.class)
