@@ -46,13 +46,23 @@ final class GuardedStringLib {
         sized(string, "upper", args -> length(args.arg1()));
         sized(string, "lower", args -> length(args.arg1()));
         sized(string, "reverse", args -> length(args.arg1()));
-        sized(string, "byte", args -> 8.0 * length(args.arg1())); // up to one value per byte
+        sized(string, "byte", GuardedStringLib::byteBound);
         sized(string, "format", GuardedStringLib::formatBound);
         return string;
     }
 
     private static double length(LuaValue value) {
         return value.isstring() ? value.strvalue().length() : 0;
+    }
+
+    /** What {@code byte(s, i, j)} builds: a value (a reference, 8 bytes at most) per byte of {@code s[i..j]}. */
+    private static double byteBound(Varargs args) {
+        double length = length(args.arg1());
+        double first = args.arg(2).isnumber() ? args.arg(2).todouble() : 1;
+        double last = args.arg(3).isnumber() ? args.arg(3).todouble() : first;
+        first = first < 0 ? length + first + 1 : first;
+        last = last < 0 ? length + last + 1 : last;
+        return 8 * Math.max(0, Math.min(last, length) - Math.max(first, 1) + 1);
     }
 
     /**

@@ -86,6 +86,13 @@ class LuaLimitsTest {
                         + " local r = table.concat(t) return r"))
                 .contains("concat: result of 104857600 bytes exceeds the size limit");
         assertThat(lua.error("return table.unpack({}, 1, 1e8)")).contains("unpack: result of");
+        LuaHarness unlimited = new LuaHarness(ReliabilityLua.builder().instructionLimit(0));
+        assertThat(unlimited
+                        .run("local s = ('x'):rep(2^22) return s:byte(), s:byte(-1), #s:sub(2)")
+                        .toint(3))
+                .isEqualTo((1 << 22) - 1);
+        assertThat(unlimited.error("local s = ('x'):rep(2^22) local n = select('#', s:byte(1, -1)) return n"))
+                .contains("byte: result of 33554432 bytes exceeds the size limit");
     }
 
     @Test
