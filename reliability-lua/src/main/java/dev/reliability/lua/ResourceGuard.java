@@ -4,9 +4,11 @@ import dev.reliability.TimeSource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.luaj.vm2.Lua;
 import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaFunction;
+import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.DebugLib;
 
@@ -29,6 +31,8 @@ final class ResourceGuard extends DebugLib {
     private static final int CLOCK_CHECK_MASK = (1 << 10) - 1;
     private static final int MEMORY_CHECK_MASK = (1 << 14) - 1;
     private static final int HEAP_CHECK_BYTES = 1 << 16;
+    private static final int OPCODE_MASK = (1 << Lua.SIZE_OP) - 1;
+    private static final int REGISTER_MASK = (1 << 9) - 1;
     private static final long COLLECTION_INTERVAL_NANOS = 1_000_000_000L;
     private static final ThreadLocal<ResourceGuard> CURRENT = new ThreadLocal<>();
 
@@ -42,6 +46,9 @@ final class ResourceGuard extends DebugLib {
     private ScriptLimitError hit;
     private ResourceGuard outer;
     private long lastCollectionNanos;
+    private LuaClosure[] closures = new LuaClosure[32];
+    private LuaValue[][] stacks = new LuaValue[32][];
+    private int depth;
 
     /**
      * @param instructionLimit instructions (and units of library work) allowed per run, or 0 for no limit
@@ -182,6 +189,7 @@ final class ResourceGuard extends DebugLib {
             throw hit;
         }
         checkBudget();
+        checkConcat(pc);
         if ((executed & CLOCK_CHECK_MASK) == 0) {
             checkClock();
             if ((executed & MEMORY_CHECK_MASK) == 0) {
@@ -230,14 +238,68 @@ final class ResourceGuard extends DebugLib {
         return hit;
     }
 
-    @Override
-    public void onCall(LuaFunction f) {}
+    /**
+     * Before a {@code ..} that joins large strings, checks the heap and charges the copy: one VM instruction could
+     * otherwise double a string until the heap is gone, between two periodic checks. It needs the running closure's
+     * code and registers, hence the frame stack kept by {@link #onCall} and {@link #onReturn}.
+     */
+    private void checkConcat(int pc) {
+        LuaClosure closure = depth > 0 ? closures[depth - 1] : null;
+        if (closure == null || pc >= closure.p.code.length) {
+            return;
+        }
+        int instruction = closure.p.code[pc];
+        if ((instruction & OPCODE_MASK) != Lua.OP_CONCAT) {
+            return;
+        }
+        LuaValue[] registers = registers(depth - 1);
+        int first = (instruction >>> Lua.POS_B) & REGISTER_MASK;
+        int last = (instruction >>> Lua.POS_C) & REGISTER_MASK;
+        long bytes = 0;
+        for (int r = first; r <= last && r < registers.length; r++) {
+            LuaValue value = registers[r];
+            if (value != null && value.type() == LuaValue.TSTRING) {
+                bytes += value.strvalue().length();
+            }
+        }
+        if (bytes >= HEAP_CHECK_BYTES) {
+            charge(bytes / 8);
+            checkHeap(bytes * 2);
+        }
+    }
+
+    private LuaValue[] registers(int frame) {
+        return stacks[frame];
+    }
 
     @Override
-    public void onCall(LuaClosure c, Varargs varargs, org.luaj.vm2.LuaValue[] stack) {}
+    public void onCall(LuaFunction f) {
+        push(null, null); // pcall and xpcall report themselves; onReturn pops them
+    }
 
     @Override
-    public void onReturn() {}
+    public void onCall(LuaClosure c, Varargs varargs, LuaValue[] stack) {
+        push(c, stack);
+    }
+
+    private void push(LuaClosure closure, LuaValue[] stack) {
+        if (depth == closures.length) {
+            closures = java.util.Arrays.copyOf(closures, depth * 2);
+            stacks = java.util.Arrays.copyOf(stacks, depth * 2);
+        }
+        closures[depth] = closure;
+        stacks[depth] = stack;
+        depth++;
+    }
+
+    @Override
+    public void onReturn() {
+        if (depth > 0) {
+            depth--;
+            closures[depth] = null;
+            stacks[depth] = null;
+        }
+    }
 
     @Override
     public String traceback(int level) {

@@ -152,6 +152,13 @@ class HostileScriptsIT {
 
         assertThat(result.exitCode()).as(result.stderr()).isEqualTo(1);
         assertThat(result.stderr()).contains("memory limit exceeded");
+
+        // One '..' could double a string past the heap between two periodic checks: it is checked before it copies
+        Files.writeString(file, "local s = ('x'):rep(2^23) while true do s = s .. s end");
+        CliJar.Result doubling = new CliJar(home).runWith(List.of("-Xmx96m"), "--state", "memory", file.toString());
+
+        assertThat(doubling.exitCode()).as(doubling.stderr()).isEqualTo(1);
+        assertThat(doubling.stderr()).contains("memory limit exceeded: ").contains("MiB of heap would be in use");
     }
 
     @Test
