@@ -620,6 +620,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         }
         try {
             recordResult(p, elapsedSince(start), result);
+        } catch (VirtualMachineError fatal) {
+            throw fatal; // a listener hit a limit after the success was committed
         } catch (RuntimeException | Error predicateFailure) {
             release(p); // the result predicate threw: never leak the permit
             throw predicateFailure;
@@ -645,8 +647,14 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     }
 
     private void completeExceptionally(Phase p, long start, Throwable failure) {
+        if (failure instanceof VirtualMachineError) {
+            release(p); // the JVM (or a sandbox's limit) stopped the call: that is no outcome of the action
+            return;
+        }
         try {
             recordError(p, elapsedSince(start), failure);
+        } catch (VirtualMachineError fatal) {
+            throw fatal; // a listener hit a limit after the outcome was committed: it ends the call, never suppressed
         } catch (RuntimeException | Error predicateFailure) {
             release(p); // the recordOn predicate threw: never leak the permit, and keep the call's own failure
             failure.addSuppressed(predicateFailure);

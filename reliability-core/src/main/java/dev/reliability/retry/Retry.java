@@ -117,6 +117,8 @@ public final class Retry {
         T result;
         try {
             result = action.get();
+        } catch (VirtualMachineError fatal) {
+            throw fatal; // the JVM (or a sandbox's limit) stopped the call: never retried, never an event
         } catch (Throwable failure) {
             return retryAfterFailure(action, failure, null, start);
         }
@@ -193,6 +195,8 @@ public final class Retry {
             failure = null;
             try {
                 result = action.get();
+            } catch (VirtualMachineError fatal) {
+                throw fatal;
             } catch (Throwable thrown) {
                 failure = thrown;
                 result = null;
@@ -334,6 +338,10 @@ public final class Retry {
                 return;
             }
             failure = unwrap(failure);
+            if (failure instanceof VirtualMachineError) {
+                result.completeExceptionally(failure); // never retried, never an event
+                return;
+            }
             if (failure == null && !policy.isRetryableResult(value)) {
                 publish(Event.SUCCESS, attempt, Duration.ZERO, null, value);
                 result.complete(value);

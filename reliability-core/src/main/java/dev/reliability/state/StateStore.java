@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import java.util.function.Predicate;
 
 /**
  * A typed key-value store with atomic operations: the state behind the Lua {@code state} module, Java users, and the
@@ -454,38 +454,70 @@ public interface StateStore extends AutoCloseable {
     }
 
     /**
-     * Translates a glob (see {@link #keys(String)}) into a regular expression that matches whole keys. For
-     * implementations.
+     * Returns a test that tells whether a whole key matches a glob (see {@link #keys(String)}). For implementations.
+     * The match takes time proportional to at most the key's length times the glob's, never more: a glob is not a
+     * regular expression and does not backtrack, so no glob can make {@code keys} run for long.
      *
      * @param glob the glob
-     * @return the compiled pattern
+     * @return a thread-safe test on keys
      * @throws NullPointerException if {@code glob} is null
      * @throws IllegalArgumentException if {@code glob} ends with a lone backslash
      */
-    static Pattern globPattern(String glob) {
+    static Predicate<String> globMatcher(String glob) {
         Objects.requireNonNull(glob, "glob");
-        StringBuilder regex = new StringBuilder();
-        StringBuilder literal = new StringBuilder();
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            if (c == '*' || c == '?') {
-                flushLiteral(regex, literal);
-                regex.append(c == '*' ? ".*" : ".");
-            } else if (c == '\\') {
-                Preconditions.checkArgument(
-                        i + 1 < glob.length(), "glob must not end with a lone backslash, was %s", glob);
-                literal.append(glob.charAt(++i));
-            } else {
-                literal.append(c);
-            }
+        int backslashes = 0;
+        for (int i = glob.length() - 1; i >= 0 && glob.charAt(i) == '\\'; i--) {
+            backslashes++;
         }
-        flushLiteral(regex, literal);
-        return Pattern.compile(regex.toString(), Pattern.DOTALL);
+        Preconditions.checkArgument(backslashes % 2 == 0, "glob must not end with a lone backslash, was %s", glob);
+        return key -> globMatches(glob, key);
+    }
+
+    /**
+     * The classic two-pointer wildcard match: on a mismatch, go back to the last {@code *} and let it take one more
+     * character. Each step moves the key pointer forward or the restart point forward, so there is no blowup.
+     */
+    private static boolean globMatches(String glob, String key) {
+        int g = 0;
+        int k = 0;
+        int afterStar = -1; // glob position after the last '*', or -1
+        int starKey = 0; // key position that '*' was last tried to end at
+        while (k < key.length()) {
+            if (g < glob.length()) {
+                char c = glob.charAt(g);
+                if (c == '*') {
+                    afterStar = ++g;
+                    starKey = k;
+                    continue;
+                }
+                if (c == '?') {
+                    g++;
+                    k += Character.charCount(key.codePointAt(k));
+                    continue;
+                }
+                char literal = c == '\\' ? glob.charAt(g + 1) : c;
+                if (literal == key.charAt(k)) {
+                    g += c == '\\' ? 2 : 1;
+                    k++;
+                    continue;
+                }
+            }
+            if (afterStar < 0) {
+                return false;
+            }
+            g = afterStar;
+            starKey += Character.charCount(key.codePointAt(starKey));
+            k = starKey;
+        }
+        while (g < glob.length() && glob.charAt(g) == '*') {
+            g++;
+        }
+        return g == glob.length();
     }
 
     /**
      * Returns the literal text every key that matches a glob starts with, for implementations that narrow a search by
-     * prefix before matching with {@link #globPattern(String)}.
+     * prefix before matching with {@link #globMatcher(String)}.
      *
      * @param glob the glob
      * @return the literal prefix, possibly empty
@@ -507,12 +539,5 @@ public interface StateStore extends AutoCloseable {
             prefix.append(c);
         }
         return prefix.toString();
-    }
-
-    private static void flushLiteral(StringBuilder regex, StringBuilder literal) {
-        if (literal.length() > 0) {
-            regex.append(Pattern.quote(literal.toString()));
-            literal.setLength(0);
-        }
     }
 }

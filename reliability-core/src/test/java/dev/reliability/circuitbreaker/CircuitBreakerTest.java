@@ -670,6 +670,51 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void listenerVirtualMachineErrorInFailureHandlingEndsTheCallAfterTheTransition() {
+        // Given a transition listener that hits a limit (as a sandboxed on_state_change does)
+        CircuitBreakerListener fatal = new CircuitBreakerListener() {
+            @Override
+            public void onStateTransition(StateTransition transition) {
+                throw new StackOverflowError("limit");
+            }
+        };
+        StateMachineCircuitBreaker breaker =
+                new StateMachineCircuitBreaker("test", config().build(), time, List.of(fatal));
+        fail(breaker, 2);
+
+        // When the third failure opens the breaker, the limit ends the call instead of the call's failure
+        assertThatThrownBy(() -> breaker.execute(() -> {
+                    throw new IOException("boom");
+                }))
+                .isInstanceOf(StackOverflowError.class)
+                .hasMessage("limit")
+                .hasNoSuppressedExceptions();
+
+        // Then the transition was committed before the error left, and the failure counted once
+        assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+        assertThat(breaker.stats().totalFailures()).isEqualTo(3);
+        assertThat(breaker.stats().requests()).isEqualTo(3);
+    }
+
+    @Test
+    void virtualMachineErrorFromTheActionIsNeverRecordedAsAFailure() {
+        StateMachineCircuitBreaker breaker = breaker(config().failureThreshold(1));
+
+        assertThatThrownBy(() -> breaker.execute(() -> {
+                    throw new StackOverflowError("limit");
+                }))
+                .isInstanceOf(StackOverflowError.class);
+        assertThatThrownBy(() -> breaker.run(() -> {
+                    throw new OutOfMemoryError("heap");
+                }))
+                .isInstanceOf(OutOfMemoryError.class);
+
+        assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED);
+        assertThat(breaker.stats().totalFailures()).isZero();
+        assertThat(listener.errors).isEmpty();
+    }
+
+    @Test
     void defaultListenerMethodsDoNothing() {
         CircuitBreakerListener noop = new CircuitBreakerListener() {};
         StateMachineCircuitBreaker breaker =

@@ -81,6 +81,23 @@ class RetryTest {
     }
 
     @Test
+    void virtualMachineErrorEndsTheCallAtOnceEvenWhenEveryThrowableIsRetried() {
+        // A sandbox's limit error is a VirtualMachineError: no policy may retry it or report it to listeners
+        Retry retry = retry(exact(5).retryIf(failure -> true));
+
+        assertThatThrownBy(() -> retry.execute(() -> {
+                    if (calls.incrementAndGet() == 1) {
+                        throw new IOException("first");
+                    }
+                    throw new StackOverflowError("limit");
+                }))
+                .isInstanceOf(StackOverflowError.class)
+                .hasMessage("limit");
+        assertThat(calls).hasValue(2);
+        assertThat(events).containsExactly("retry 1 PT1S first");
+    }
+
+    @Test
     void retriesUntilSuccessWithTheExactSchedule() throws IOException {
         String result = retry(exact(5)).execute(() -> failTimes(3, "ok"));
 

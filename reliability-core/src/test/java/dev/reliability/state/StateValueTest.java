@@ -224,18 +224,46 @@ class StateValueTest {
 
     @Test
     void globsTranslateToWholeKeyPatterns() {
-        assertThat(StateStore.globPattern("a*b?c").matcher("aXXbYc").matches()).isTrue();
-        assertThat(StateStore.globPattern("a*b?c").matcher("aXXbYcd").matches()).isFalse();
-        assertThat(StateStore.globPattern("a.b").matcher("aXb").matches()).isFalse();
-        assertThat(StateStore.globPattern("a\\*").matcher("a*").matches()).isTrue();
-        assertThat(StateStore.globPattern("a\\*").matcher("ab").matches()).isFalse();
-        assertThat(StateStore.globPattern("*").matcher("line\nbreak").matches()).isTrue();
+        assertThat(StateStore.globMatcher("a*b?c").test("aXXbYc")).isTrue();
+        assertThat(StateStore.globMatcher("a*b?c").test("aXXbYcd")).isFalse();
+        assertThat(StateStore.globMatcher("a.b").test("aXb")).isFalse();
+        assertThat(StateStore.globMatcher("a\\*").test("a*")).isTrue();
+        assertThat(StateStore.globMatcher("a\\*").test("ab")).isFalse();
+        assertThat(StateStore.globMatcher("*").test("line\nbreak")).isTrue();
         assertThat(StateStore.globPrefix("user:\\*x*y")).isEqualTo("user:*x");
         assertThat(StateStore.globPrefix("ab?")).isEqualTo("ab");
         assertThat(StateStore.globPrefix("ab\\")).isEqualTo("ab");
         assertThat(StateStore.globPrefix("plain")).isEqualTo("plain");
-        assertThatThrownBy(() -> StateStore.globPattern("a\\"))
+        assertThatThrownBy(() -> StateStore.globMatcher("a\\"))
                 .hasMessage("glob must not end with a lone backslash, was a\\");
+    }
+
+    @Test
+    void globsMatchLikeShellWildcards() {
+        assertThat(StateStore.globMatcher("*a*").test("bab")).isTrue();
+        assertThat(StateStore.globMatcher("*a*").test("bbb")).isFalse();
+        assertThat(StateStore.globMatcher("a*").test("a")).isTrue();
+        assertThat(StateStore.globMatcher("**").test("")).isTrue();
+        assertThat(StateStore.globMatcher("?").test("")).isFalse();
+        assertThat(StateStore.globMatcher("?").test("\uD83D\uDE00")).isTrue(); // one code point, two chars
+        assertThat(StateStore.globMatcher("a\\?*").test("a?b")).isTrue();
+        assertThat(StateStore.globMatcher("a\\\\").test("a\\")).isTrue();
+        assertThat(StateStore.globMatcher("x\\?y").test("x?y")).isTrue();
+        assertThat(StateStore.globMatcher("x\\?y").test("xzy")).isFalse();
+        assertThat(StateStore.globMatcher("*ab*ab").test("abxabyab")).isTrue();
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(5)
+    void aGlobCannotBacktrackForLong() {
+        // As a regular expression, 12 "*a" pairs against 240 a's and no b would backtrack for hours
+        String glob = "p" + "*a".repeat(12) + "*b";
+        String key = "p" + "a".repeat(240);
+
+        for (int i = 0; i < 1000; i++) {
+            assertThat(StateStore.globMatcher(glob).test(key)).isFalse();
+        }
+        assertThat(StateStore.globMatcher(glob).test(key + "b")).isTrue();
     }
 
     @Test

@@ -7,14 +7,22 @@ import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.PackageLib;
 import org.luaj.vm2.lib.StringLib;
+import org.luaj.vm2.lib.VarArgFunction;
 
 /**
- * LuaJ's {@code string} library with two changes: {@code rep} refuses results beyond {@link #MAX_STRING_BYTES}, and
- * {@code dump} is gone (binary chunks cannot be loaded in the sandbox anyway).
+ * LuaJ's {@code string} library, made to respect the sandbox's limits ({@link ResourceGuard}): patterns run on {@link
+ * LuaPatterns}, which charges each step; {@code rep}, {@code upper}, {@code lower}, {@code format}, {@code byte} and
+ * {@code reverse} check the size of what they build before they build it and charge its length; {@code dump} is gone
+ * (binary chunks cannot be loaded in the sandbox anyway).
  */
 final class GuardedStringLib {
-    /** The largest string {@code string.rep} builds: 16 MiB. */
-    static final int MAX_STRING_BYTES = 16 << 20;
+    /** The largest string a library function builds: 16 MiB. */
+    static final int MAX_STRING_BYTES = ResourceGuard.MAX_STRING_BYTES;
+
+    /** Room {@code format} assumes for one converted number: Lua's widths and precisions have at most two digits. */
+    private static final int FORMATTED_NUMBER_BYTES = 512;
+
+    private static final int MAX_PADDING = 99;
 
     private GuardedStringLib() {}
 
@@ -26,7 +34,64 @@ final class GuardedStringLib {
         LuaTable string = (LuaTable) scratch.load(new StringLib());
         string.set("rep", new Rep());
         string.set("dump", LuaValue.NIL);
+        LuaPatterns.install(string);
+        return limited(string);
+    }
+
+    /**
+     * Wraps the functions whose result size follows from their arguments with a check before they run. It wraps
+     * whatever implementation the table holds, so a replacement installed before it keeps its behaviour.
+     */
+    private static LuaTable limited(LuaTable string) {
+        sized(string, "upper", args -> length(args.arg1()));
+        sized(string, "lower", args -> length(args.arg1()));
+        sized(string, "reverse", args -> length(args.arg1()));
+        sized(string, "byte", GuardedStringLib::byteBound);
+        sized(string, "format", GuardedStringLib::formatBound);
         return string;
+    }
+
+    private static double length(LuaValue value) {
+        return value.isstring() ? value.strvalue().length() : 0;
+    }
+
+    /** What {@code byte(s, i, j)} builds: a value (a reference, 8 bytes at most) per byte of {@code s[i..j]}. */
+    private static double byteBound(Varargs args) {
+        double length = length(args.arg1());
+        double first = args.arg(2).isnumber() ? args.arg(2).todouble() : 1;
+        double last = args.arg(3).isnumber() ? args.arg(3).todouble() : first;
+        first = first < 0 ? length + first + 1 : first;
+        last = last < 0 ? length + last + 1 : last;
+        return 8 * Math.max(0, Math.min(last, length) - Math.max(first, 1) + 1);
+    }
+
+    /**
+     * An upper bound on what {@code format} builds: its format, plus each argument at its longest (a string at 4x
+     * when the format has {@code %q}, which may escape every byte), plus the widest padding a spec allows.
+     */
+    private static double formatBound(Varargs args) {
+        double bound = length(args.arg1());
+        int quoting = args.arg1().isstring() && args.arg1().tojstring().contains("%q") ? 4 : 1;
+        for (int i = 2; i <= args.narg(); i++) {
+            LuaValue value = args.arg(i);
+            bound += value.type() == LuaValue.TSTRING
+                    ? quoting * (double) value.strvalue().length() + 2 + MAX_PADDING
+                    : value.isnumber()
+                            ? FORMATTED_NUMBER_BYTES
+                            : LuaErrors.text(value).length() + 2.0 + MAX_PADDING;
+        }
+        return bound;
+    }
+
+    private static void sized(LuaTable string, String function, java.util.function.ToDoubleFunction<Varargs> bound) {
+        LuaValue original = string.get(function);
+        string.set(function, new VarArgFunction() {
+            @Override
+            public Varargs invoke(Varargs args) {
+                ResourceGuard.reserve(bound.applyAsDouble(args), function);
+                return original.invoke(args);
+            }
+        });
     }
 
     static final class Rep extends ModuleFunction {
@@ -57,6 +122,10 @@ final class GuardedStringLib {
                         "resulting string of " + Args.format(size) + " bytes exceeds the string size limit of "
                                 + MAX_STRING_BYTES + " bytes");
             }
+            if (size == 0) {
+                return LuaValue.EMPTYSTRING; // "" repeated any number of times: no loop of count steps
+            }
+            ResourceGuard.reserve(size, name);
             int n = (int) count;
             byte[] bytes = new byte[(int) size];
             int offset = 0;

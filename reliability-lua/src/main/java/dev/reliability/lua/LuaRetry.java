@@ -157,7 +157,7 @@ final class LuaRetry {
                 .retryOnResult(result -> failed((Varargs) result) && retries(errorOf((Varargs) result)))
                 .listener(progress)
                 .build();
-        Retry retry = Retry.of("lua", policy, timeSource, random);
+        Retry retry = Retry.of("lua", policy, ResourceGuard.bounded(timeSource), random);
         try {
             Varargs result = retry.execute(fn::invoke);
             return failed(result) ? LuaValue.varargsOf(LuaValue.NIL, progress.message(errorOf(result))) : result;

@@ -11,7 +11,9 @@ import org.luaj.vm2.Varargs;
 import org.luaj.vm2.compiler.LuaC;
 import org.luaj.vm2.lib.BaseLib;
 import org.luaj.vm2.lib.PackageLib;
+import org.luaj.vm2.lib.StringLib;
 import org.luaj.vm2.lib.TableLib;
+import org.luaj.vm2.lib.VarArgFunction;
 import org.luaj.vm2.lib.jse.JseMathLib;
 
 /**
@@ -23,10 +25,17 @@ import org.luaj.vm2.lib.jse.JseMathLib;
  * {@code date} and {@code difftime}; plus the modules of a {@link ReliabilityLua}. There is no {@code io}, {@code
  * debug}, {@code luajava} or {@code os.execute}.
  *
- * <p>Limits: an instruction budget per run (ending loops even inside {@code pcall}), a heap guard that stops a run
- * when most of the heap is in use, and a 16 MiB cap on {@code string.rep}. Errors read as Lua's own, {@code
- * name:line: message}, without Java class names. The string metatable is read-only and shared, so one script cannot
- * change string methods for another.
+ * <p>Limits, per {@link #run}: an instruction budget that also counts the work inside library calls (patterns,
+ * {@code rep}, {@code upper}, {@code format}, {@code table.concat}, globs), a heap guard that stops a run when most of
+ * the heap is in use and that library calls consult before they allocate, a 16 MiB cap on any string or body a
+ * library call builds, and a wall-clock limit that also ends retry waits, lock waits and http calls. A hit limit
+ * ends the run, even inside {@code pcall} or a callback, and the locks the run took are released. Errors read as
+ * Lua's own, {@code name:line: message}, without Java class names.
+ *
+ * <p>The string metatable is global in LuaJ. Inside a sandboxed run, string methods are the sandbox's guarded ones,
+ * read-only and shared, so one script cannot change {@code ("x"):upper()} for another; on any other thread or outside
+ * a run they are LuaJ's own, so a plain LuaJ runtime in the same JVM behaves as it would alone (except that methods
+ * added to its {@code string} table are not seen by {@code s:method()} calls).
  *
  * <p>A runtime ({@link Globals}) must be used by one thread at a time.
  */
@@ -35,8 +44,12 @@ public final class LuaSandbox {
     static final double HEAP_LIMIT_FRACTION = 0.9;
 
     static {
+        // Read first: set if a plain LuaJ runtime loaded its string library before (building ours would set it too).
+        LuaValue previous = LuaString.s_metatable;
+        LuaTable sandboxed = GuardedStringLib.create();
+        LuaValue plain = previous != null && previous.istable() ? previous.get(LuaValue.INDEX) : stockStringLib();
         LuaTable metatable = new LuaTable();
-        metatable.set(LuaValue.INDEX, new ReadOnlyTable(GuardedStringLib.create()));
+        metatable.set(LuaValue.INDEX, new StringMethods(sandboxed, plain));
         // LuaJ keeps the string metatable in a static field; sealing it keeps runtimes from seeing each other's edits.
         LuaString.s_metatable = new ReadOnlyTable(metatable);
     }
@@ -73,7 +86,17 @@ public final class LuaSandbox {
         globals.load(new TimeOsLib(modules.registry().timeSource()));
         LuaC.install(globals); // source only: no undumper, so no binary chunks
 
-        globals.debuglib = new ResourceGuard(modules.instructionLimit(), HEAP_LIMIT_FRACTION);
+        LuaValue collect = globals.get("collectgarbage");
+        globals.set("collectgarbage", new CollectGarbage(collect));
+        LuaValue table = globals.get("table");
+        table.set("concat", new SizedConcat(table.get("concat")));
+        table.set("unpack", new SizedUnpack(table.get("unpack")));
+
+        globals.debuglib = new ResourceGuard(
+                modules.instructionLimit(),
+                HEAP_LIMIT_FRACTION,
+                modules.timeLimit(),
+                modules.registry().timeSource());
         globals.running.errorfunc = new LuaErrors.Normalizer();
         modules.install(globals);
         return globals;
@@ -104,15 +127,125 @@ public final class LuaSandbox {
         } catch (LuaError syntax) {
             throw new LuaError(LuaErrors.normalize(syntax.getMessage()));
         }
-        guard.reset();
+        guard.begin();
+        boolean failed = true;
         try {
-            return chunk.invoke(LuaValue.varargsOf(args));
+            Varargs results = chunk.invoke(LuaValue.varargsOf(args));
+            failed = false;
+            return results;
         } catch (ScriptLimitError limit) {
             throw new LuaError(chunkName + ": " + limit.getMessage());
         } catch (StackOverflowError overflow) {
             throw new LuaError(chunkName + ": stack overflow");
         } catch (OutOfMemoryError exhausted) {
             throw new LuaError(chunkName + ": memory limit exceeded: out of heap");
+        } finally {
+            guard.end(failed);
+        }
+    }
+
+    private static LuaValue stockStringLib() {
+        Globals scratch = new Globals();
+        scratch.load(new PackageLib());
+        LuaValue string = scratch.load(new StringLib());
+        return string;
+    }
+
+    /**
+     * The string metatable's {@code __index}: read-only, and the sandbox's guarded functions during a sandboxed run on
+     * this thread, LuaJ's own otherwise.
+     */
+    private static final class StringMethods extends ReadOnlyTable {
+        private final LuaValue plain;
+
+        StringMethods(LuaTable sandboxed, LuaValue plain) {
+            super(sandboxed);
+            this.plain = plain;
+        }
+
+        @Override
+        public LuaValue rawget(LuaValue key) {
+            return ResourceGuard.current() != null ? super.rawget(key) : plain.get(key);
+        }
+    }
+
+    /**
+     * {@code collectgarbage} without collections on demand: a full GC per call would let a loop spend the JVM's time.
+     * {@code "collect"} and {@code "step"} do nothing; {@code "count"} still answers.
+     */
+    private static final class CollectGarbage extends VarArgFunction {
+        private final LuaValue original;
+
+        CollectGarbage(LuaValue original) {
+            this.original = original;
+            this.name = "collectgarbage";
+        }
+
+        @Override
+        public Varargs invoke(Varargs args) {
+            String option = args.arg1().isnil() ? "collect" : args.arg1().tojstring();
+            return switch (option) {
+                case "collect" -> LuaValue.ZERO;
+                case "step" -> LuaValue.TRUE;
+                default -> original.invoke(args);
+            };
+        }
+    }
+
+    /** {@code table.concat} that sums the size of its result (charging each item) before it builds it. */
+    private static final class SizedConcat extends VarArgFunction {
+        private final LuaValue original;
+
+        SizedConcat(LuaValue original) {
+            this.original = original;
+        }
+
+        @Override
+        public Varargs invoke(Varargs args) {
+            LuaValue list = args.arg1();
+            if (list.istable()) {
+                LuaValue separator = args.arg(2);
+                int first = args.arg(3).isnumber() ? args.arg(3).toint() : 1;
+                int last = args.arg(4).isnumber() ? args.arg(4).toint() : list.length();
+                double size = 0;
+                long items = 0;
+                for (long i = first; i <= last; i++) {
+                    LuaValue item = list.get((int) i);
+                    if (!item.isstring()) {
+                        break; // the original raises its own error for it
+                    }
+                    size += item.strvalue().length() + (i > first && separator.isstring() ? separator.length() : 0);
+                    if (++items % 1024 == 0) {
+                        ResourceGuard.chargeCurrent(1024);
+                        if (size > GuardedStringLib.MAX_STRING_BYTES) {
+                            break;
+                        }
+                    }
+                }
+                ResourceGuard.reserve(size, "concat");
+            }
+            return original.invoke(args);
+        }
+    }
+
+    /** {@code table.unpack} that checks the size of its results before it builds them. */
+    private static final class SizedUnpack extends VarArgFunction {
+        private final LuaValue original;
+
+        SizedUnpack(LuaValue original) {
+            this.original = original;
+        }
+
+        @Override
+        public Varargs invoke(Varargs args) {
+            if (args.arg1().istable()) {
+                double first = args.arg(2).isnumber() ? args.arg(2).todouble() : 1;
+                double last = args.arg(3).isnumber()
+                        ? args.arg(3).todouble()
+                        : args.arg1().length();
+                ResourceGuard.reserve(8 * Math.max(0, last - first + 1), "unpack");
+            }
+            return original.invoke(args);
         }
     }
 }

@@ -35,7 +35,8 @@ import org.luaj.vm2.LuaValue;
  * script.lua:LINE: message}), 2 for bad usage.
  */
 public final class Main {
-    static final String USAGE = "usage: java -jar reliability-lua-cli.jar [--instruction-limit N] script.lua [args...]";
+    static final String USAGE = "usage: java -jar reliability-lua-cli.jar [--state memory|URL] [--instruction-limit N]"
+            + " [--timeout SECONDS] [--http-body-limit BYTES] script.lua [args...]";
 
     private Main() {}
 
@@ -68,6 +69,11 @@ public final class Main {
             out.println("                         file ~/.reliability/state.db, kept from one run to the next");
             out.println("  --instruction-limit N  Lua instructions the script may execute; 0 for no limit");
             out.println("                         (default " + ReliabilityLua.DEFAULT_INSTRUCTION_LIMIT + ")");
+            out.println("  --timeout SECONDS      wall-clock time the script may take, waits and http calls included;");
+            out.println("                         0 for no limit (default "
+                    + ReliabilityLua.DEFAULT_TIME_LIMIT.toSeconds() + ")");
+            out.println("  --http-body-limit BYTES  largest http response body accepted (default "
+                    + ReliabilityLua.DEFAULT_HTTP_BODY_LIMIT + ")");
             out.println("  --help                 print this help");
             return 0;
         }
@@ -90,7 +96,8 @@ public final class Main {
         } catch (RuntimeException | IOException unavailable) {
             // The default file's message names the file and what to do; a URL or 'memory' is named here.
             String which = options.state == null ? "" : "cannot open state " + printable(options.state) + ": ";
-            err.println("reliability-lua: " + which + unavailable.getMessage());
+            String reason = unavailable.getMessage() == null ? "" : unavailable.getMessage();
+            err.println(JdbcStateStore.maskPasswords("reliability-lua: " + which + reason));
             return 2;
         }
         try (store) {
@@ -119,6 +126,8 @@ public final class Main {
                 .stateStore(store)
                 .http(true)
                 .instructionLimit(options.instructionLimit)
+                .timeLimit(options.timeLimit)
+                .httpBodyLimit(options.httpBodyLimit)
                 .build();
         Globals globals = LuaSandbox.create(modules);
         globals.STDOUT = out;
@@ -159,9 +168,9 @@ public final class Main {
         return JdbcStateStore.builderForUrl(state).build();
     }
 
-    /** The state option as it may be printed: a URL without its parameters and user info, where passwords go. */
+    /** The state option as it may be printed: the default file by name, or the URL with its passwords masked. */
     static String printable(String state) {
-        return state == null ? "~/.reliability/state" : state.split("[?;&]", 2)[0].replaceFirst("//[^/@]*@", "//");
+        return state == null ? "~/.reliability/state.db" : JdbcStateStore.maskPasswords(state);
     }
 
     /** One line per record on stderr: {@code 2026-11-29T07:30:00.123Z INFO message key=value}. */
@@ -183,7 +192,10 @@ public final class Main {
                 String line = time.format(Instant.ofEpochMilli(record.getMillis())) + " " + levelName(record.getLevel())
                         + " " + formatMessage(record) + System.lineSeparator();
                 Throwable thrown = record.getThrown();
-                return thrown == null ? line : line + "  cause: " + thrown + System.lineSeparator();
+                for (Throwable cause = thrown; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+                    line += "  cause: " + cause + System.lineSeparator();
+                }
+                return JdbcStateStore.maskPasswords(line); // a driver's message may quote the URL
             }
         };
         // A plain handler: JUL's ConsoleHandler would close System.err when given another stream.
@@ -229,6 +241,8 @@ public final class Main {
         boolean help;
         String state;
         long instructionLimit = ReliabilityLua.DEFAULT_INSTRUCTION_LIMIT;
+        Duration timeLimit = ReliabilityLua.DEFAULT_TIME_LIMIT;
+        int httpBodyLimit = ReliabilityLua.DEFAULT_HTTP_BODY_LIMIT;
         Path script;
         final List<String> scriptArgs = new ArrayList<>();
 
@@ -240,6 +254,8 @@ public final class Main {
                     case "--help", "-h" -> options.help = true;
                     case "--instruction-limit" -> options.instructionLimit = parseLimit(value(args, ++i, args[i - 1]));
                     case "--state" -> options.state = parseState(value(args, ++i, args[i - 1]));
+                    case "--timeout" -> options.timeLimit = parseTimeout(value(args, ++i, args[i - 1]));
+                    case "--http-body-limit" -> options.httpBodyLimit = parseBodyLimit(value(args, ++i, args[i - 1]));
                     default -> {
                         if (args[i].startsWith("-")) {
                             throw new IllegalArgumentException("unknown option " + args[i]);
@@ -272,6 +288,31 @@ public final class Main {
                 return text;
             }
             throw new IllegalArgumentException("--state needs 'memory' or a JDBC URL, got '" + printable(text) + "'");
+        }
+
+        private static Duration parseTimeout(String text) {
+            try {
+                double seconds = Double.parseDouble(text);
+                if (seconds >= 0 && seconds <= 1e9) {
+                    return Duration.ofNanos((long) (seconds * 1e9));
+                }
+            } catch (NumberFormatException notANumber) {
+                // reported below
+            }
+            throw new IllegalArgumentException("--timeout needs a number of seconds >= 0, got '" + text + "'");
+        }
+
+        private static int parseBodyLimit(String text) {
+            try {
+                int bytes = Integer.parseInt(text);
+                if (bytes >= 1 && bytes <= ResourceGuard.MAX_STRING_BYTES) {
+                    return bytes;
+                }
+            } catch (NumberFormatException notANumber) {
+                // reported below
+            }
+            throw new IllegalArgumentException("--http-body-limit needs a whole number of bytes from 1 to "
+                    + ResourceGuard.MAX_STRING_BYTES + ", got '" + text + "'");
         }
 
         private static long parseLimit(String text) {

@@ -8,7 +8,7 @@ import org.luaj.vm2.LuaValue;
  * A table no script can change. Used for the string metatable, which LuaJ keeps in a static field shared by every
  * runtime in the JVM: were it writable, one script could change {@code ("x"):upper()} for all the others.
  */
-final class ReadOnlyTable extends LuaTable {
+class ReadOnlyTable extends LuaTable {
     private final boolean sealed;
 
     ReadOnlyTable(LuaTable contents) {

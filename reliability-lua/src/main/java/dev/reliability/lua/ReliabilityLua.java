@@ -8,6 +8,7 @@ import dev.reliability.registry.Registry;
 import dev.reliability.state.StateStore;
 import dev.reliability.state.memory.MemoryStateStore;
 import java.lang.System.Logger;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.luaj.vm2.Globals;
 
@@ -32,6 +33,12 @@ public final class ReliabilityLua {
     /** Default for {@link Builder#instructionLimit}: 100 million instructions per run. */
     public static final long DEFAULT_INSTRUCTION_LIMIT = 100_000_000L;
 
+    /** Default for {@link Builder#timeLimit}: 5 minutes of wall-clock time per run. */
+    public static final Duration DEFAULT_TIME_LIMIT = Duration.ofMinutes(5);
+
+    /** Default for {@link Builder#httpBodyLimit}: 4 MiB per response body. */
+    public static final int DEFAULT_HTTP_BODY_LIMIT = 4 << 20;
+
     private static final AtomicLong RUNTIMES = new AtomicLong();
 
     private final Registry registry;
@@ -39,6 +46,8 @@ public final class ReliabilityLua {
     private final Logger logger;
     private final boolean http;
     private final long instructionLimit;
+    private final Duration timeLimit;
+    private final int httpBodyLimit;
 
     private ReliabilityLua(Builder builder) {
         this.registry = builder.registry != null
@@ -56,6 +65,8 @@ public final class ReliabilityLua {
         this.logger = builder.logger;
         this.http = builder.http;
         this.instructionLimit = builder.instructionLimit;
+        this.timeLimit = builder.timeLimit;
+        this.httpBodyLimit = builder.httpBodyLimit;
     }
 
     /**
@@ -80,7 +91,7 @@ public final class ReliabilityLua {
         globals.load(new StateLib(stateStore, registry.timeSource(), newOwner()));
         globals.load(new LogLib(logger));
         if (http) {
-            globals.load(new HttpLib());
+            globals.load(new HttpLib(httpBodyLimit));
         }
     }
 
@@ -91,6 +102,15 @@ public final class ReliabilityLua {
      */
     public long instructionLimit() {
         return instructionLimit;
+    }
+
+    /**
+     * Returns the wall-clock time a sandboxed run may take, {@link Duration#ZERO} meaning no limit.
+     *
+     * @return the limit
+     */
+    public Duration timeLimit() {
+        return timeLimit;
     }
 
     /** A lock owner per runtime: {@code host/pid/lua-N}, so locks name who holds them and runtimes never share one. */
@@ -139,6 +159,8 @@ public final class ReliabilityLua {
         private Logger logger = System.getLogger("lua");
         private boolean http;
         private long instructionLimit = DEFAULT_INSTRUCTION_LIMIT;
+        private Duration timeLimit = DEFAULT_TIME_LIMIT;
+        private int httpBodyLimit = DEFAULT_HTTP_BODY_LIMIT;
 
         private Builder() {}
 
@@ -204,6 +226,41 @@ public final class ReliabilityLua {
                 throw new IllegalArgumentException("instructionLimit must be >= 0, was " + limit);
             }
             this.instructionLimit = limit;
+            return this;
+        }
+
+        /**
+         * Sets the wall-clock time one sandboxed run may take. When it passes, the run ends with an error naming the
+         * limit, even inside {@code pcall}; retry waits, lock waits and http calls end at it too. Default 5 minutes;
+         * {@link Duration#ZERO} turns the limit off.
+         *
+         * @param limit the time limit per run, not negative
+         * @return this builder
+         * @throws NullPointerException if {@code limit} is null
+         * @throws IllegalArgumentException if {@code limit} is negative
+         */
+        public Builder timeLimit(Duration limit) {
+            if (requireNonNull(limit, "limit").isNegative()) {
+                throw new IllegalArgumentException("timeLimit must not be negative, was " + limit);
+            }
+            this.timeLimit = limit;
+            return this;
+        }
+
+        /**
+         * Sets the largest response body {@code http.get} and {@code http.post} accept; a larger one is not read
+         * further and the call returns {@code nil} and a message. Default 4 MiB.
+         *
+         * @param bytes the body limit, from 1 to 16 MiB (the string size limit)
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is outside that range
+         */
+        public Builder httpBodyLimit(int bytes) {
+            if (bytes < 1 || bytes > ResourceGuard.MAX_STRING_BYTES) {
+                throw new IllegalArgumentException(
+                        "httpBodyLimit must be from 1 to " + ResourceGuard.MAX_STRING_BYTES + " bytes, was " + bytes);
+            }
+            this.httpBodyLimit = bytes;
             return this;
         }
 

@@ -31,6 +31,7 @@ final class StateLib extends TwoArgFunction {
     private final TimeSource timeSource;
     private final String owner;
     private final Set<String> held = ConcurrentHashMap.newKeySet();
+    private final Set<String> takenThisRun = ConcurrentHashMap.newKeySet();
 
     StateLib(StateStore store, TimeSource timeSource, String owner) {
         this.store = store;
@@ -40,6 +41,9 @@ final class StateLib extends TwoArgFunction {
 
     @Override
     public LuaValue call(LuaValue modname, LuaValue env) {
+        if (env instanceof org.luaj.vm2.Globals globals && globals.debuglib instanceof ResourceGuard guard) {
+            guard.atRunEnd(this::runEnded);
+        }
         LuaTable module = new LuaTable();
         Modules.add(module, function("set", args -> {
             String key = key(args, "set");
@@ -182,6 +186,7 @@ final class StateLib extends TwoArgFunction {
     private boolean acquire(String name, Duration ttl) {
         if (store.tryLock(name, owner, ttl)) {
             held.add(name);
+            takenThisRun.add(name);
             return true;
         }
         return false;
@@ -197,7 +202,7 @@ final class StateLib extends TwoArgFunction {
                 return false;
             }
             try {
-                timeSource.sleep(pause.toNanos() < left ? pause : Duration.ofNanos(left));
+                ResourceGuard.sleep(timeSource, pause.toNanos() < left ? pause : Duration.ofNanos(left));
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
                 throw new LuaError("lock: interrupted while waiting for '" + name + "'");
@@ -205,6 +210,21 @@ final class StateLib extends TwoArgFunction {
             pause = pause.multipliedBy(2).compareTo(MAX_LOCK_POLL) > 0 ? MAX_LOCK_POLL : pause.multipliedBy(2);
         }
         return true;
+    }
+
+    /**
+     * A run that ends with an error or a limit releases the locks it took, so they do not outlive it until their TTL;
+     * a run that returns keeps them, as its script chose (a {@code try_lock} with a TTL may be meant to outlive it).
+     */
+    private void runEnded(boolean failed) {
+        if (failed) {
+            for (String name : Set.copyOf(takenThisRun)) {
+                if (held.contains(name)) {
+                    release(LuaValue.valueOf(name));
+                }
+            }
+        }
+        takenThisRun.clear();
     }
 
     /** {@code unlock(name)}: true if this runtime held the lock; never raises. */

@@ -52,9 +52,9 @@ final class TextOnlyLoad extends VarArgFunction {
     private static byte[] readPieces(LuaValue reader) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (LuaValue piece = reader.call(); piece.isstring() && piece.length() > 0; piece = reader.call()) {
-            if (out.size() + piece.length() > GuardedStringLib.MAX_STRING_BYTES) {
+            if (out.size() + piece.length() > ResourceGuard.MAX_STRING_BYTES) {
                 throw new LuaError(
-                        "load: chunk exceeds the string size limit of " + GuardedStringLib.MAX_STRING_BYTES + " bytes");
+                        "load: chunk exceeds the string size limit of " + ResourceGuard.MAX_STRING_BYTES + " bytes");
             }
             out.writeBytes(bytes(piece));
         }

@@ -24,12 +24,16 @@ final class CliJar {
     }
 
     Result run(String... args) throws IOException, InterruptedException {
+        return runWith(List.of(), args);
+    }
+
+    /** Runs the jar with extra JVM options, such as a small {@code -Xmx}. */
+    Result runWith(List<String> jvmOptions, String... args) throws IOException, InterruptedException {
         assertThat(JAR).as("the CLI jar, built by the package phase").exists();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Duser.home=" + home,
-                "-jar",
-                JAR.toString()));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Duser.home=" + home));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile(home, "stdout", ".txt");
         Path err = Files.createTempFile(home, "stderr", ".txt");

@@ -135,9 +135,9 @@ class LuaSandboxTest {
 
     @Test
     void theHeapGuardNamesTheMemoryLimit() {
-        ResourceGuard guard = new ResourceGuard(0, 0.0);
+        ResourceGuard guard = new ResourceGuard(0, 0.0, java.time.Duration.ZERO, dev.reliability.TimeSource.system());
 
-        assertThatThrownBy(guard::checkHeap)
+        assertThatThrownBy(() -> guard.checkHeap(0))
                 .isInstanceOf(ScriptLimitError.class)
                 .hasMessageStartingWith("memory limit exceeded: ");
     }

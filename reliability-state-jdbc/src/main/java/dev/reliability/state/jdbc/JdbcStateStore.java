@@ -29,6 +29,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.sql.DataSource;
@@ -90,6 +91,8 @@ public final class JdbcStateStore implements StateStore {
     /** The default number of attempts for a statement that hits a transient failure: 5. */
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
 
+    private static final Pattern PASSWORD_PROPERTY = Pattern.compile("(?i)(password\\s*=)[^&;\\s]*");
+    private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(//[^/:@\\s]*:)[^/@\\s]*@");
     private static final Pattern IDENTIFIER =
             Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,62}(\\.[A-Za-z_][A-Za-z0-9_]{0,62})?");
     /** How many times a read-and-compare-and-set loop may lose a race before it reports a conflict. */
@@ -161,10 +164,34 @@ public final class JdbcStateStore implements StateStore {
     public static Builder builderForUrl(String jdbcUrl) {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         if (!jdbcUrl.startsWith("jdbc:")) {
-            throw new IllegalArgumentException(
-                    "jdbcUrl must start with jdbc:, was " + UrlPool.withoutCredentials(jdbcUrl));
+            throw new IllegalArgumentException("jdbcUrl must start with jdbc:, was " + maskPasswords(jdbcUrl));
         }
         return new Builder(null, jdbcUrl);
+    }
+
+    /**
+     * Returns {@code text} with every password a JDBC URL may carry masked as {@code ***}: {@code password=} values
+     * (in query strings, {@code ;}-separated properties, any case) and the password of {@code user:password@} user
+     * info. Messages, logs and {@code toString} that may show a URL or a driver's message about it go through here.
+     *
+     * @param text a URL, or a message that may contain one
+     * @return the text with passwords masked
+     * @throws NullPointerException if {@code text} is null
+     */
+    public static String maskPasswords(String text) {
+        String masked = PASSWORD_PROPERTY.matcher(text).replaceAll("$1***");
+        return USER_INFO_PASSWORD.matcher(masked).replaceAll("$1***@");
+    }
+
+    /** The same failure with its message masked, when the message shows a password; otherwise {@code e} itself. */
+    static SQLException masked(SQLException e) {
+        String message = e.getMessage();
+        if (message == null || maskPasswords(message).equals(message)) {
+            return e;
+        }
+        SQLException copy = new SQLException(maskPasswords(message), e.getSQLState(), e.getErrorCode());
+        copy.setStackTrace(e.getStackTrace());
+        return copy;
     }
 
     /**
@@ -399,7 +426,7 @@ public final class JdbcStateStore implements StateStore {
             } catch (SQLException e) {
                 closePool(pool);
                 String store = dialect == null ? "jdbc" : dialect.id();
-                throw new StateStoreException(SqlErrors.classify(e), "build", store, e.getSQLState(), e);
+                throw new StateStoreException(SqlErrors.classify(e), "build", store, e.getSQLState(), masked(e));
             } catch (RuntimeException e) {
                 closePool(pool);
                 throw e;
@@ -604,7 +631,7 @@ public final class JdbcStateStore implements StateStore {
     }
 
     private StateStoreException failure(String operation, SQLException e) {
-        return new StateStoreException(SqlErrors.classify(e), operation, dialect.id(), e.getSQLState(), e);
+        return new StateStoreException(SqlErrors.classify(e), operation, dialect.id(), e.getSQLState(), masked(e));
     }
 
     /** A connection that is released after the result is known: a failure to close it must not hide the result. */
@@ -833,13 +860,13 @@ public final class JdbcStateStore implements StateStore {
         return like.append('%').toString();
     }
 
-    private List<String> matchingKeys(Connection c, Pattern pattern, String like) throws SQLException {
+    private List<String> matchingKeys(Connection c, Predicate<String> pattern, String like) throws SQLException {
         List<String> result = new ArrayList<>();
         try (PreparedStatement ps = prepare(c, sql.keys, 0, like);
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String key = rs.getString(1);
-                if (pattern.matcher(key).matches()) {
+                if (pattern.test(key)) {
                     result.add(key);
                 }
             }
@@ -850,14 +877,14 @@ public final class JdbcStateStore implements StateStore {
 
     @Override
     public List<String> keys(String glob) {
-        Pattern pattern = StateStore.globPattern(glob);
+        Predicate<String> pattern = StateStore.globMatcher(glob);
         String like = likePrefix(glob);
         return execute("keys", true, c -> matchingKeys(c, pattern, like));
     }
 
     @Override
     public long clear(String glob) {
-        Pattern pattern = StateStore.globPattern(glob);
+        Predicate<String> pattern = StateStore.globMatcher(glob);
         String like = likePrefix(glob);
         return execute("clear", false, c -> {
             long removed = 0;

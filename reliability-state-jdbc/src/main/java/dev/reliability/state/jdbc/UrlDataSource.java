@@ -24,6 +24,6 @@ final class UrlDataSource extends AbstractDataSource {
 
     @Override
     public String toString() {
-        return "UrlDataSource[" + url + "]";
+        return "UrlDataSource[" + JdbcStateStore.maskPasswords(url) + "]";
     }
 }

@@ -37,7 +37,8 @@ final class UrlPool {
         try {
             DriverManager.getDriver(url);
         } catch (SQLException noDriver) {
-            throw new IllegalStateException("no JDBC driver on the class path accepts " + withoutCredentials(url));
+            throw new IllegalStateException(
+                    "no JDBC driver on the class path accepts " + JdbcStateStore.maskPasswords(url));
         }
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url);
@@ -56,10 +57,5 @@ final class UrlPool {
             }
             throw e;
         }
-    }
-
-    /** The URL up to its parameters, where drivers take user and password: safe to print. */
-    static String withoutCredentials(String url) {
-        return url.split("[?;&]", 2)[0].replaceFirst("//[^/@]*@", "//");
     }
 }

@@ -17,7 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentMap;
-import java.util.regex.Pattern;
+import java.util.function.Predicate;
 
 /**
  * A {@link StateStore} held in memory, on Caffeine. Every read-modify-write operation runs inside one {@code
@@ -241,11 +241,11 @@ public final class MemoryStateStore implements StateStore {
 
     @Override
     public List<String> keys(String glob) {
-        Pattern pattern = StateStore.globPattern(glob);
+        Predicate<String> pattern = StateStore.globMatcher(glob);
         long now = now();
         List<String> result = new ArrayList<>();
         map.forEach((key, e) -> {
-            if (e.isLive(now) && pattern.matcher(key).matches()) {
+            if (e.isLive(now) && pattern.test(key)) {
                 result.add(key);
             }
         });
