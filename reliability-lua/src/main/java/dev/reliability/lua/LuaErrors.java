@@ -3,6 +3,7 @@ package dev.reliability.lua;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.lib.OneArgFunction;
 
@@ -90,6 +91,25 @@ final class LuaErrors {
             return handler.call(value).tojstring();
         }
         return value.tojstring();
+    }
+
+    /**
+     * Returns an error as the Lua string scripts receive: a string keeps its bytes, a number its text, anything else
+     * what {@code tostring} gives.
+     */
+    static LuaString message(LuaValue error) {
+        return error.type() == LuaValue.TSTRING || error.type() == LuaValue.TNUMBER
+                ? error.strvalue()
+                : LuaString.valueOf(text(error));
+    }
+
+    /** Returns {@code prefix} followed by the bytes of {@code rest}. */
+    static LuaString prefixed(String prefix, LuaString rest) {
+        LuaString head = LuaString.valueOf(prefix);
+        byte[] bytes = new byte[head.length() + rest.length()];
+        head.copyInto(0, bytes, 0, head.length());
+        rest.copyInto(0, bytes, head.length(), rest.length());
+        return LuaString.valueUsing(bytes);
     }
 
     /** Returns the message carried by a raised Lua error: its error object if it has one, else its text. */
