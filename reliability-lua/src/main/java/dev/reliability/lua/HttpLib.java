@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.luaj.vm2.LuaError;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
@@ -48,9 +49,15 @@ final class HttpLib extends TwoArgFunction {
         Modules.add(module, new ModuleFunction("post") {
             @Override
             Varargs apply(Varargs args) {
-                String body = args.arg(2).isnil() ? "" : Args.string(args, 2, name);
+                byte[] body = new byte[0];
+                if (!args.arg(2).isnil()) {
+                    Args.string(args, 2, name); // checks the type
+                    LuaString text = args.arg(2).strvalue();
+                    body = new byte[text.length()];
+                    text.copyInto(0, body, 0, body.length); // the bytes as they are, not re-encoded
+                }
                 HttpRequest.Builder request = request(args, 1, 3, name);
-                return send(request.POST(HttpRequest.BodyPublishers.ofString(body)), name);
+                return send(request.POST(HttpRequest.BodyPublishers.ofByteArray(body)), name);
             }
         });
         return Modules.register(env, "http", module);
@@ -93,9 +100,9 @@ final class HttpLib extends TwoArgFunction {
 
     private Varargs send(HttpRequest.Builder request, String function) {
         HttpRequest built = request.build();
-        HttpResponse<String> response;
+        HttpResponse<byte[]> response;
         try {
-            response = client.send(built, HttpResponse.BodyHandlers.ofString());
+            response = client.send(built, HttpResponse.BodyHandlers.ofByteArray());
         } catch (HttpTimeoutException timeout) {
             return failure("http." + function + " " + built.uri() + ": timed out after "
                     + Args.format(Args.seconds(built.timeout().orElse(DEFAULT_TIMEOUT))) + "s");
@@ -110,7 +117,7 @@ final class HttpLib extends TwoArgFunction {
         }
         LuaTable result = new LuaTable();
         result.set("status", response.statusCode());
-        result.set("body", response.body());
+        result.set("body", LuaString.valueUsing(response.body()));
         LuaTable headers = new LuaTable();
         for (Map.Entry<String, List<String>> header : response.headers().map().entrySet()) {
             headers.set(header.getKey().toLowerCase(java.util.Locale.ROOT), String.join(", ", header.getValue()));

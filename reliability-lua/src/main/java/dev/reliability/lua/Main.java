@@ -6,6 +6,7 @@ import dev.reliability.state.jdbc.JdbcStateStore;
 import dev.reliability.state.memory.MemoryStateStore;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -34,7 +35,9 @@ import org.luaj.vm2.LuaValue;
  * script.lua:LINE: message}), 2 for bad usage.
  */
 public final class Main {
-    static final String USAGE = "usage: java -jar reliability-lua-cli.jar [--instruction-limit N] script.lua [args...]";
+    static final String USAGE =
+            "usage: java -jar reliability-lua-cli.jar [--state memory|JDBC-URL] [--instruction-limit N] script.lua"
+                    + " [args...]";
 
     private Main() {}
 
@@ -73,6 +76,10 @@ public final class Main {
         String script;
         try {
             script = Files.readString(options.script, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException notUtf8) {
+            err.println("reliability-lua: cannot read " + options.script
+                    + ": not valid UTF-8 (write other bytes as escapes in string literals, such as \"\\xff\")");
+            return 2;
         } catch (NoSuchFileException missing) {
             err.println("reliability-lua: cannot read " + options.script + ": no such file");
             err.println(USAGE);
