@@ -26,6 +26,9 @@ final class GuardedStringLib {
         LuaTable string = (LuaTable) scratch.load(new StringLib());
         string.set("rep", new Rep());
         string.set("dump", LuaValue.NIL);
+        LuaErrors.guard(
+                string, "byte", "char", "find", "format", "gmatch", "gsub", "len", "lower", "match", "reverse", "sub",
+                "upper");
         return string;
     }
 
@@ -50,7 +53,7 @@ final class GuardedStringLib {
                 return LuaValue.EMPTYSTRING;
             }
             double size = count * text.length() + (count - 1) * separator.length();
-            if (size > MAX_STRING_BYTES) {
+            if (!(size <= MAX_STRING_BYTES)) { // also NaN: an infinite count with an empty separator
                 throw LuaErrors.badArgument(
                         2,
                         name,

@@ -107,10 +107,8 @@ final class HttpLib extends TwoArgFunction {
             return failure("http." + function + " " + built.uri() + ": timed out after "
                     + Args.format(Args.seconds(built.timeout().orElse(DEFAULT_TIMEOUT))) + "s");
         } catch (IOException unreachable) {
-            String reason = unreachable.getMessage() == null
-                    ? unreachable.getClass().getSimpleName()
-                    : unreachable.getMessage();
-            return failure("http." + function + " " + built.uri() + ": connection failed: " + reason);
+            return failure(
+                    "http." + function + " " + built.uri() + ": connection failed: " + LuaErrors.ioReason(unreachable));
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             throw new LuaError("http." + function + " " + built.uri() + ": interrupted");

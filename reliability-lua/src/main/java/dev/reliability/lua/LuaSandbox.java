@@ -60,6 +60,7 @@ public final class LuaSandbox {
         globals.set("dofile", LuaValue.NIL);
         globals.set("loadfile", LuaValue.NIL);
         globals.set("load", new TextOnlyLoad(globals));
+        LuaErrors.guard(globals, "tonumber");
 
         globals.load(new PackageLib());
         LuaValue packageTable = globals.get("package");
@@ -114,7 +115,7 @@ public final class LuaSandbox {
         try {
             chunk = globals.load(source(script), "@" + chunkName, "t", globals); // "@": errors read name:line
         } catch (LuaError syntax) {
-            throw new LuaError(LuaErrors.normalize(syntax.getMessage()));
+            throw new LuaError(LuaErrors.compileFailure("@" + chunkName, syntax));
         }
         guard.reset();
         try {
@@ -125,6 +126,9 @@ public final class LuaSandbox {
             throw new LuaError(chunkName + ": stack overflow");
         } catch (OutOfMemoryError exhausted) {
             throw new LuaError(chunkName + ": memory limit exceeded: out of heap");
+        } catch (LuaError uncaught) {
+            String message = LuaErrors.uncaught(uncaught);
+            throw message.equals(uncaught.getMessage()) ? uncaught : new LuaErrors.TranslatedError(message, uncaught);
         }
     }
 }

@@ -94,7 +94,9 @@ public final class Main {
         try {
             store = openStore(options.state);
         } catch (RuntimeException | IOException unavailable) {
-            err.println("reliability-lua: cannot open state " + options.state + ": " + unavailable.getMessage());
+            err.println("reliability-lua: cannot open state "
+                    + (options.state == null ? "~/.reliability/state" : options.state) + ": "
+                    + unavailable.getMessage());
             return 2;
         }
         try (store) {
@@ -161,9 +163,12 @@ public final class Main {
             @Override
             public String format(LogRecord record) {
                 String line = time.format(Instant.ofEpochMilli(record.getMillis())) + " " + levelName(record.getLevel())
-                        + " " + formatMessage(record) + System.lineSeparator();
+                        + " " + LuaErrors.escapeControls(formatMessage(record)) + System.lineSeparator();
                 Throwable thrown = record.getThrown();
-                return thrown == null ? line : line + "  cause: " + thrown + System.lineSeparator();
+                return thrown == null
+                        ? line
+                        : line + "  cause: " + LuaErrors.escapeControls(LuaErrors.logText(thrown))
+                                + System.lineSeparator();
             }
         };
         // A plain handler: JUL's ConsoleHandler would close System.err when given another stream.

@@ -253,7 +253,11 @@ final class StateLib extends TwoArgFunction {
             throw LuaErrors.badArgument(
                     index, function, "positive number of seconds expected, got " + Args.format(seconds));
         }
+        // A positive ttl below a nanosecond is the shortest ttl, not zero; stores round it up to a millisecond.
         Duration ttl = Args.toDuration(seconds, () -> LuaErrors.badArgument(index, function, "ttl too large"));
+        if (ttl.isZero()) {
+            ttl = Duration.ofNanos(1);
+        }
         if (ttl.compareTo(StateStore.MAX_TTL) > 0) {
             throw LuaErrors.badArgument(
                     index,
