@@ -26,9 +26,9 @@ final class GuardedStringLib {
         LuaTable string = (LuaTable) scratch.load(new StringLib());
         string.set("rep", new Rep());
         string.set("dump", LuaValue.NIL);
+        string.set("format", new LuaFormat()); // Lua 5.2's precision and width, which LuaJ's ignores in part
         LuaErrors.guard(
-                string, "byte", "char", "find", "format", "gmatch", "gsub", "len", "lower", "match", "reverse", "sub",
-                "upper");
+                string, "byte", "char", "find", "gmatch", "gsub", "len", "lower", "match", "reverse", "sub", "upper");
         return string;
     }
 
