@@ -64,15 +64,36 @@ final class LuaCircuitBreakers {
     private final Registry registry;
     private final Logger logger;
     private final Set<String> warnedConfigs = ConcurrentHashMap.newKeySet();
+    /** Per breaker name, the breaker and callback a config table gave, so a call with the same table skips both. */
+    private final ConfigCache<Prepared> prepared = new ConfigCache<>(KEYS);
+
+    private record Prepared(String name, CircuitBreaker breaker, LuaFunction onStateChange) {}
 
     LuaCircuitBreakers(Registry registry, Logger logger) {
         this.registry = registry;
         this.logger = logger;
     }
 
-    Varargs call(String name, ConfigTable config, LuaFunction fn, ErrorTypes types) {
-        LuaFunction onStateChange = config.function("on_state_change"); // every check before the breaker exists
-        CircuitBreaker breaker = breaker(name, breakerConfig(config));
+    /** {@code circuit_breaker(name, cfg, fn)}; an unchanged config table for a name is not read again. */
+    Varargs call(Varargs args, String function, ErrorTypes types) {
+        LuaValue nameArg = args.arg1();
+        LuaValue table = args.arg(2);
+        Prepared call = nameArg.type() == LuaValue.TSTRING && table.istable()
+                ? prepared.get(nameArg.strvalue(), (LuaTable) table)
+                : null;
+        if (call == null || call.breaker() != registry.find(call.name()).orElse(null)) {
+            String name = Args.string(args, 1, function);
+            ConfigTable config = ConfigTable.of(args, 2, function, KEYS);
+            LuaFunction onStateChange = config.function("on_state_change"); // every check before the breaker exists
+            Args.function(args, 3, function);
+            call = new Prepared(name, breaker(name, breakerConfig(config)), onStateChange);
+            prepared.put(nameArg.strvalue(), (LuaTable) table, call);
+        }
+        return call(call.name(), call.breaker(), call.onStateChange(), Args.function(args, 3, function), types);
+    }
+
+    private Varargs call(
+            String name, CircuitBreaker breaker, LuaFunction onStateChange, LuaFunction fn, ErrorTypes types) {
         CallFrame outer = CURRENT.get();
         if (onStateChange != null) {
             CURRENT.set(new CallFrame(name, onStateChange, outer));

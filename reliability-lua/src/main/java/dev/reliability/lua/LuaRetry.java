@@ -150,6 +150,48 @@ final class LuaRetry {
 
     /** Runs {@code fn} under this configuration, returning the seed's results; typed errors are looked up in types. */
     Varargs run(LuaFunction fn, TimeSource timeSource, RandomGenerator random, ErrorTypes types) {
+        // The first attempt runs before any retry machinery is built: most calls succeed at once, and pay nothing more.
+        Varargs first;
+        LuaError firstRaised = null;
+        try {
+            first = fn.invoke();
+        } catch (LuaError raised) {
+            first = null;
+            firstRaised = raised;
+        }
+        if (firstRaised == null && !failed(first)) {
+            return first;
+        }
+        return retry(new Replay(first, firstRaised, fn), timeSource, random, types);
+    }
+
+    /** Gives the Java retry the first attempt's outcome as its attempt 1, then calls {@code fn} again. */
+    private static final class Replay implements dev.reliability.CheckedSupplier<Varargs, RuntimeException> {
+        private final Varargs first;
+        private final LuaError firstRaised;
+        private final LuaFunction fn;
+        private boolean replayed;
+
+        Replay(Varargs first, LuaError firstRaised, LuaFunction fn) {
+            this.first = first;
+            this.firstRaised = firstRaised;
+            this.fn = fn;
+        }
+
+        @Override
+        public Varargs get() {
+            if (replayed) {
+                return fn.invoke();
+            }
+            replayed = true;
+            if (firstRaised != null) {
+                throw firstRaised;
+            }
+            return first;
+        }
+    }
+
+    private Varargs retry(Replay attempts, TimeSource timeSource, RandomGenerator random, ErrorTypes types) {
         Progress progress = new Progress(types);
         RetryPolicy policy = RetryPolicy.builder()
                 .maxAttempts(maxAttempts)
@@ -160,7 +202,7 @@ final class LuaRetry {
                 .build();
         Retry retry = Retry.of("lua", policy, timeSource, random);
         try {
-            Varargs result = retry.execute(fn::invoke);
+            Varargs result = retry.execute(attempts);
             return failed(result) ? LuaValue.varargsOf(LuaValue.NIL, progress.message(errorOf(result))) : result;
         } catch (CallbackFailure failure) {
             throw failure.error;

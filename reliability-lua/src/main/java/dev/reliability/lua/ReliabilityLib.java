@@ -15,6 +15,8 @@ final class ReliabilityLib extends TwoArgFunction {
     private final RandomGenerator random;
     private final LuaCircuitBreakers breakers;
     private final ErrorTypes types = new ErrorTypes();
+    /** Parsed {@code retry_with_config} tables; a LuaRetry is immutable, so one serves every call with its table. */
+    private final ConfigCache<LuaRetry> retries = new ConfigCache<>(LuaRetry.KEYS);
 
     ReliabilityLib(Registry registry, Logger logger) {
         this.timeSource = registry.timeSource();
@@ -36,16 +38,19 @@ final class ReliabilityLib extends TwoArgFunction {
         Modules.add(module, new ModuleFunction("retry_with_config") {
             @Override
             Varargs apply(Varargs args) {
-                LuaRetry retry = LuaRetry.fromConfig(ConfigTable.of(args, 1, name, LuaRetry.KEYS));
+                LuaValue table = args.arg1();
+                LuaRetry retry = table.istable() ? retries.get(null, (LuaTable) table) : null;
+                if (retry == null) {
+                    retry = LuaRetry.fromConfig(ConfigTable.of(args, 1, name, LuaRetry.KEYS));
+                    retries.put(null, (LuaTable) table, retry);
+                }
                 return retry.run(Args.function(args, 2, name), timeSource, random, types);
             }
         });
         Modules.add(module, new ModuleFunction("circuit_breaker") {
             @Override
             Varargs apply(Varargs args) {
-                String breaker = Args.string(args, 1, name);
-                ConfigTable config = ConfigTable.of(args, 2, name, LuaCircuitBreakers.KEYS);
-                return breakers.call(breaker, config, Args.function(args, 3, name), types);
+                return breakers.call(args, name, types);
             }
         });
         Modules.add(module, new ModuleFunction("get_circuit_stats") {

@@ -234,8 +234,11 @@ final class StateLib extends TwoArgFunction {
 
     /** A string argument in the store's text form (see {@link LuaValues#text}), so its bytes survive. */
     private static String text(Varargs args, int index, String function) {
-        Args.string(args, index, function); // checks the type
-        return LuaValues.text(args.arg(index).strvalue());
+        LuaValue value = args.arg(index);
+        if (!value.isstring()) {
+            throw LuaErrors.badArgumentType(index, function, "string", value);
+        }
+        return LuaValues.text(value.strvalue());
     }
 
     /** Runs a write whose only remaining bad input is the value (argument {@code index}), such as an oversized one. */
