@@ -2,6 +2,8 @@ package dev.reliability.bench;
 
 import dev.reliability.lua.LuaSandbox;
 import dev.reliability.lua.ReliabilityLua;
+import dev.reliability.state.StateStore;
+import dev.reliability.state.memory.MemoryStateStore;
 import java.util.concurrent.TimeUnit;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaValue;
@@ -34,7 +36,8 @@ public class LuaBenchmark {
 
     static final String SETUP = "cfg = { max_failures = " + CircuitBreakerBenchmark.FAILURE_THRESHOLD + ", timeout = "
             + CircuitBreakerBenchmark.OPEN_DURATION.toSeconds() + " }\n"
-            + "fn = function() return true end\n";
+            + "fn = function() return true end\n"
+            + "rcfg = { max_attempts = 3, initial_delay = 0.1 }\n";
 
     /**
      * One thread's runtime and the two precompiled chunks.
@@ -45,6 +48,9 @@ public class LuaBenchmark {
     public static class Lua {
         LuaValue breakerCall;
         LuaValue plainCall;
+        LuaValue retryCall;
+        LuaValue luaIncrement;
+        StateStore store;
 
         /**
          * Builds the runtime, runs the setup chunk and compiles the two measured chunks.
@@ -53,13 +59,20 @@ public class LuaBenchmark {
          */
         @Setup
         public void setUp() {
-            Globals globals = LuaSandbox.create(
-                    ReliabilityLua.builder().instructionLimit(0).build());
+            store = MemoryStateStore.ofDefaults();
+            Globals globals = LuaSandbox.create(ReliabilityLua.builder()
+                    .instructionLimit(0)
+                    .stateStore(store)
+                    .build());
             globals.load(SETUP, "setup.lua").call();
             breakerCall = globals.load("return reliability.circuit_breaker(\"b\", cfg, fn)", "bench.lua");
             plainCall = globals.load("return fn()", "bench.lua");
+            retryCall = globals.load("return reliability.retry_with_config(rcfg, fn)", "bench.lua");
+            luaIncrement = globals.load("return state.increment(\"n\")", "bench.lua");
             check(breakerCall);
             check(plainCall);
+            check(retryCall);
+            check(luaIncrement);
         }
 
         private static void check(LuaValue chunk) {
@@ -79,6 +92,39 @@ public class LuaBenchmark {
     @Benchmark
     public LuaValue breakerCall(Lua r) {
         return r.breakerCall.call();
+    }
+
+    /**
+     * Calls {@code fn} through {@code reliability.retry_with_config}; it succeeds at the first attempt.
+     *
+     * @param r this thread's runtime
+     * @return the chunk's first result, consumed by JMH
+     */
+    @Benchmark
+    public LuaValue retryCall(Lua r) {
+        return r.retryCall.call();
+    }
+
+    /**
+     * {@code state.increment("n")} on the memory store, from Lua.
+     *
+     * @param r this thread's runtime
+     * @return the chunk's first result, consumed by JMH
+     */
+    @Benchmark
+    public LuaValue stateIncrement(Lua r) {
+        return r.luaIncrement.call();
+    }
+
+    /**
+     * The same increment as a Java call on the store: the baseline for {@link #stateIncrement}.
+     *
+     * @param r this thread's runtime
+     * @return the new value, consumed by JMH
+     */
+    @Benchmark
+    public long storeIncrement(Lua r) {
+        return r.store.increment("n", 1L);
     }
 
     /**

@@ -653,6 +653,17 @@ public abstract class StateStoreContractTest {
         assertThat(store.keys("emoji ?")).containsExactly("emoji 😀");
     }
 
+    /** The Lua binding stores bytes that are not UTF-8 as private-use characters U+F700..U+F7FF next to others. */
+    @Test
+    void privateUseCharactersAreKeptAndDistinct() {
+        List<String> keys = List.of("b\uF700", "b\uF7FF", "b\uF7FE\uF7FF", "b\uF7F0\uF79F\uF798\uF780");
+        keys.forEach(key -> store.set(key, StateValue.ofList(List.of(StateValue.of(key)))));
+
+        keys.forEach(
+                key -> assertThat(store.get(key)).as(key).contains(StateValue.ofList(List.of(StateValue.of(key)))));
+        assertThat(store.keys("b*")).containsExactlyInAnyOrderElementsOf(keys);
+    }
+
     @Test
     void theKeyMessageNamesTheProblem() {
         assertThatThrownBy(() -> store.get("k".repeat(256)))

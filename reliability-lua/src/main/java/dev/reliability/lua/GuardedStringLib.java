@@ -34,6 +34,9 @@ final class GuardedStringLib {
         LuaTable string = (LuaTable) scratch.load(new StringLib());
         string.set("rep", new Rep());
         string.set("dump", LuaValue.NIL);
+        string.set("format", new LuaFormat()); // Lua 5.2's precision and width, which LuaJ's ignores in part
+        LuaErrors.guard(
+                string, "byte", "char", "find", "gmatch", "gsub", "len", "lower", "match", "reverse", "sub", "upper");
         LuaPatterns.install(string);
         return limited(string);
     }
@@ -115,7 +118,7 @@ final class GuardedStringLib {
                 return LuaValue.EMPTYSTRING;
             }
             double size = count * text.length() + (count - 1) * separator.length();
-            if (size > MAX_STRING_BYTES) {
+            if (!(size <= MAX_STRING_BYTES)) { // also NaN: an infinite count with an empty separator
                 throw LuaErrors.badArgument(
                         2,
                         name,

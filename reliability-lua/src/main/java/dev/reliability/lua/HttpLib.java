@@ -63,9 +63,15 @@ final class HttpLib extends TwoArgFunction {
         Modules.add(module, new ModuleFunction("post") {
             @Override
             Varargs apply(Varargs args) {
-                String body = args.arg(2).isnil() ? "" : Args.string(args, 2, name);
+                byte[] body = new byte[0];
+                if (!args.arg(2).isnil()) {
+                    Args.string(args, 2, name); // checks the type
+                    LuaString text = args.arg(2).strvalue();
+                    body = new byte[text.length()];
+                    text.copyInto(0, body, 0, body.length); // the bytes as they are, not re-encoded
+                }
                 HttpRequest.Builder request = request(args, 1, 3, name);
-                return send(request.POST(HttpRequest.BodyPublishers.ofString(body)), name);
+                return send(request.POST(HttpRequest.BodyPublishers.ofByteArray(body)), name);
             }
         });
         return Modules.register(env, "http", module);
@@ -132,7 +138,9 @@ final class HttpLib extends TwoArgFunction {
             if (cause instanceof BodyTooLarge) {
                 return failure(call + ": response body larger than the limit of " + bodyLimit + " bytes");
             }
-            String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+            String reason = cause instanceof IOException io
+                    ? LuaErrors.ioReason(io)
+                    : cause.getMessage() == null ? "unknown error" : cause.getMessage();
             return failure(call + ": connection failed: " + reason);
         } catch (InterruptedException interrupted) {
             pending.cancel(true);

@@ -39,7 +39,7 @@ final class LogLib extends TwoArgFunction {
                 }
                 LuaTable fields = Args.optionalTable(args, 2, name);
                 if (logger.isLoggable(level)) {
-                    logger.log(level, line(LuaErrors.text(args.arg1()), fields));
+                    logger.log(level, line(LuaErrors.escapeControls(LuaErrors.text(args.arg1())), fields));
                 }
                 return LuaValue.NONE;
             }
@@ -49,7 +49,8 @@ final class LogLib extends TwoArgFunction {
     static String line(String message, LuaTable fields) {
         List<String> pairs = new ArrayList<>();
         for (Varargs entry = fields.next(LuaValue.NIL); !entry.arg1().isnil(); entry = fields.next(entry.arg1())) {
-            pairs.add(LuaErrors.text(entry.arg1()) + "=" + quoteIfNeeded(LuaErrors.text(entry.arg(2))));
+            pairs.add(LuaErrors.escapeControls(LuaErrors.text(entry.arg1())) + "="
+                    + quoteIfNeeded(LuaErrors.escapeControls(LuaErrors.text(entry.arg(2)))));
         }
         pairs.sort(null);
         StringBuilder line = new StringBuilder(message);

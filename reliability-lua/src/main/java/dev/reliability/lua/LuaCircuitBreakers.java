@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaFunction;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaTable;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
@@ -25,7 +26,7 @@ import org.luaj.vm2.Varargs;
  * {@code reliability.circuit_breaker} and the functions that inspect breakers, on the runtime's {@link Registry}.
  *
  * <p>{@code fn} fails by the same rule as in retry (a raise, or a nil/false first result). A rejected call returns
- * {@code nil} and a {@code circuit_open} error value without calling {@code fn}. {@code on_state_change(from, to)} runs
+ * {@code nil} and a {@code circuit_open} error string without calling {@code fn}; a failure's error is always a string. {@code on_state_change(from, to)} runs
  * synchronously for each transition the call causes: the registry's listeners run on the calling thread, so the
  * {@link #STATE_CHANGES} listener finds the callbacks of the calls in progress on that thread.
  */
@@ -63,27 +64,52 @@ final class LuaCircuitBreakers {
     private final Registry registry;
     private final Logger logger;
     private final Set<String> warnedConfigs = ConcurrentHashMap.newKeySet();
+    /** Per breaker name, the breaker and callback a config table gave, so a call with the same table skips both. */
+    private final ConfigCache<Prepared> prepared = new ConfigCache<>(KEYS);
+
+    private record Prepared(String name, CircuitBreaker breaker, LuaFunction onStateChange) {}
 
     LuaCircuitBreakers(Registry registry, Logger logger) {
         this.registry = registry;
         this.logger = logger;
     }
 
-    Varargs call(String name, ConfigTable config, LuaFunction fn) {
-        LuaFunction onStateChange = config.function("on_state_change"); // every check before the breaker exists
-        CircuitBreaker breaker = breaker(name, breakerConfig(config));
+    /** {@code circuit_breaker(name, cfg, fn)}; an unchanged config table for a name is not read again. */
+    Varargs call(Varargs args, String function, ErrorTypes types) {
+        LuaValue nameArg = args.arg1();
+        LuaValue table = args.arg(2);
+        Prepared call = nameArg.type() == LuaValue.TSTRING && table.istable()
+                ? prepared.get(nameArg.strvalue(), (LuaTable) table)
+                : null;
+        if (call == null || call.breaker() != registry.find(call.name()).orElse(null)) {
+            String name = Args.string(args, 1, function);
+            ConfigTable config = ConfigTable.of(args, 2, function, KEYS);
+            LuaFunction onStateChange = config.function("on_state_change"); // every check before the breaker exists
+            Args.function(args, 3, function);
+            call = new Prepared(name, breaker(name, breakerConfig(config)), onStateChange);
+            prepared.put(nameArg.strvalue(), (LuaTable) table, call);
+        }
+        return call(call.name(), call.breaker(), call.onStateChange(), Args.function(args, 3, function), types);
+    }
+
+    private Varargs call(
+            String name, CircuitBreaker breaker, LuaFunction onStateChange, LuaFunction fn, ErrorTypes types) {
         CallFrame outer = CURRENT.get();
         if (onStateChange != null) {
             CURRENT.set(new CallFrame(name, onStateChange, outer));
         }
         try {
-            return breaker.execute(fn::invoke);
+            Varargs result = breaker.execute(fn::invoke);
+            return LuaRetry.failed(result)
+                            && !result.arg(2).isnil()
+                            && result.arg(2).type() != LuaValue.TSTRING
+                    ? LuaValue.varargsOf(result.arg1(), LuaRetry.errorOf(result), result.subargs(3))
+                    : result;
         } catch (CallNotPermittedException rejected) {
-            return LuaValue.varargsOf(
-                    LuaValue.NIL,
-                    ErrorValues.create(ErrorValues.Type.CIRCUIT_OPEN, "circuit breaker '" + name + "' is open"));
+            LuaString message = LuaString.valueOf("circuit breaker '" + name + "' is open");
+            return LuaValue.varargsOf(LuaValue.NIL, types.remember(ErrorTypes.Type.CIRCUIT_OPEN, message));
         } catch (LuaError raised) {
-            return LuaValue.varargsOf(LuaValue.NIL, LuaErrors.errorValue(raised));
+            return LuaValue.varargsOf(LuaValue.NIL, LuaRetry.errorOf(raised));
         } finally {
             if (onStateChange != null) {
                 CURRENT.set(outer);

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaFunction;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 
@@ -147,24 +148,66 @@ final class LuaRetry {
                         new LuaError("bad result from 'custom_delay' (" + Args.mustBeSeconds(delay.todouble()) + ")")));
     }
 
-    /** Runs {@code fn} under this configuration, returning the seed's results. */
-    Varargs run(LuaFunction fn, TimeSource timeSource, RandomGenerator random) {
-        Progress progress = new Progress();
+    /** Runs {@code fn} under this configuration, returning the seed's results; typed errors are looked up in types. */
+    Varargs run(LuaFunction fn, TimeSource timeSource, RandomGenerator random, ErrorTypes types) {
+        // The first attempt runs before any retry machinery is built: most calls succeed at once, and pay nothing more.
+        Varargs first;
+        LuaError firstRaised = null;
+        try {
+            first = fn.invoke();
+        } catch (LuaError raised) {
+            first = null;
+            firstRaised = raised;
+        }
+        if (firstRaised == null && !failed(first)) {
+            return first;
+        }
+        return retry(new Replay(first, firstRaised, fn), timeSource, random, types);
+    }
+
+    /** Gives the Java retry the first attempt's outcome as its attempt 1, then calls {@code fn} again. */
+    private static final class Replay implements dev.reliability.CheckedSupplier<Varargs, RuntimeException> {
+        private final Varargs first;
+        private final LuaError firstRaised;
+        private final LuaFunction fn;
+        private boolean replayed;
+
+        Replay(Varargs first, LuaError firstRaised, LuaFunction fn) {
+            this.first = first;
+            this.firstRaised = firstRaised;
+            this.fn = fn;
+        }
+
+        @Override
+        public Varargs get() {
+            if (replayed) {
+                return fn.invoke();
+            }
+            replayed = true;
+            if (firstRaised != null) {
+                throw firstRaised;
+            }
+            return first;
+        }
+    }
+
+    private Varargs retry(Replay attempts, TimeSource timeSource, RandomGenerator random, ErrorTypes types) {
+        Progress progress = new Progress(types);
         RetryPolicy policy = RetryPolicy.builder()
                 .maxAttempts(maxAttempts)
                 .backoff(backoff)
-                .retryIf(failure -> failure instanceof LuaError raised && retries(LuaErrors.errorValue(raised)))
-                .retryOnResult(result -> failed((Varargs) result) && retries(errorOf((Varargs) result)))
+                .retryIf(failure -> failure instanceof LuaError raised && retries(errorOf(raised), types))
+                .retryOnResult(result -> failed((Varargs) result) && retries(errorOf((Varargs) result), types))
                 .listener(progress)
                 .build();
         Retry retry = Retry.of("lua", policy, ResourceGuard.bounded(timeSource), random);
         try {
-            Varargs result = retry.execute(fn::invoke);
+            Varargs result = retry.execute(attempts);
             return failed(result) ? LuaValue.varargsOf(LuaValue.NIL, progress.message(errorOf(result))) : result;
         } catch (CallbackFailure failure) {
             throw failure.error;
         } catch (LuaError raised) {
-            return LuaValue.varargsOf(LuaValue.NIL, progress.message(LuaErrors.errorValue(raised)));
+            return LuaValue.varargsOf(LuaValue.NIL, progress.message(errorOf(raised)));
         }
     }
 
@@ -172,25 +215,29 @@ final class LuaRetry {
         return !result.arg1().toboolean();
     }
 
-    static LuaValue errorOf(Varargs result) {
+    /** The error of a failed result, as the string scripts see: the second result, or what the first one was. */
+    static LuaString errorOf(Varargs result) {
         LuaValue error = result.arg(2);
         if (!error.isnil()) {
-            return error;
+            return LuaErrors.message(error);
         }
-        return LuaValue.valueOf(result.arg1().isnil() ? "function returned nil" : "function returned false");
+        return LuaString.valueOf(result.arg1().isnil() ? "function returned nil" : "function returned false");
+    }
+
+    static LuaString errorOf(LuaError raised) {
+        return LuaErrors.message(LuaErrors.errorValue(raised));
     }
 
     /** Whether an error may be retried: the seed's error types first, then {@code should_retry}. */
-    private boolean retries(LuaValue error) {
-        ErrorValues.Type type = ErrorValues.typeOf(error);
-        if (type == ErrorValues.Type.NON_RETRYABLE || (type == ErrorValues.Type.CIRCUIT_OPEN && !retryOnOpen)) {
+    private boolean retries(LuaString error, ErrorTypes types) {
+        ErrorTypes.Type type = types.typeOf(error);
+        if (type == ErrorTypes.Type.NON_RETRYABLE || (type == ErrorTypes.Type.CIRCUIT_OPEN && !retryOnOpen)) {
             return false;
         }
-        if (type == ErrorValues.Type.RETRYABLE || shouldRetry == null) {
+        if (type == ErrorTypes.Type.RETRYABLE || shouldRetry == null) {
             return true;
         }
-        String message = LuaErrors.text(error);
-        return callback(() -> shouldRetry.call(LuaValue.valueOf(message))).toboolean();
+        return callback(() -> shouldRetry.call(error)).toboolean();
     }
 
     /** Runs a script callback inside the Java retry; its Lua errors must reach the script, not count as failures. */
@@ -219,20 +266,23 @@ final class LuaRetry {
 
     /** Follows the attempts: calls {@code on_retry}, and remembers how the call ended for the final message. */
     private final class Progress implements RetryListener {
+        private final ErrorTypes types;
         private int attempts;
         private boolean exhausted;
+
+        Progress(ErrorTypes types) {
+            this.types = types;
+        }
 
         @Override
         public void onRetry(RetryAttempt attempt) {
             attempts = attempt.number();
             if (onRetry != null) {
-                LuaValue error = attempt.failure() instanceof LuaError raised
-                        ? LuaErrors.errorValue(raised)
+                LuaString error = attempt.failure() instanceof LuaError raised
+                        ? errorOf(raised)
                         : errorOf((Varargs) attempt.result());
                 onRetry.call(
-                        LuaValue.valueOf(attempt.number()),
-                        LuaValue.valueOf(Args.seconds(attempt.delay())),
-                        LuaValue.valueOf(LuaErrors.text(error)));
+                        LuaValue.valueOf(attempt.number()), LuaValue.valueOf(Args.seconds(attempt.delay())), error);
             }
         }
 
@@ -252,10 +302,12 @@ final class LuaRetry {
             attempts = attempt.number();
         }
 
-        LuaValue message(LuaValue lastError) {
+        /** The final message; it keeps the type of the last error, so an open breaker stays tellable. */
+        LuaString message(LuaString lastError) {
             String count = attempts == 1 ? "1 attempt" : attempts + " attempts";
             String verb = exhausted ? "failed after " : "stopped after ";
-            return ErrorValues.withTypeOf(lastError, "retry " + verb + count + ": " + LuaErrors.text(lastError));
+            return types.remember(
+                    types.typeOf(lastError), LuaErrors.prefixed("retry " + verb + count + ": ", lastError));
         }
     }
 }

@@ -2,6 +2,9 @@ package dev.reliability.lua;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
@@ -70,6 +73,7 @@ public final class LuaSandbox {
         globals.set("dofile", LuaValue.NIL);
         globals.set("loadfile", LuaValue.NIL);
         globals.set("load", new TextOnlyLoad(globals));
+        LuaErrors.guard(globals, "tonumber");
 
         globals.load(new PackageLib());
         LuaValue packageTable = globals.get("package");
@@ -103,6 +107,15 @@ public final class LuaSandbox {
     }
 
     /**
+     * The script's bytes as Lua reads them: UTF-8, with a leading byte-order mark skipped. (LuaJ's own {@code
+     * load(String)} encodes each UTF-16 unit on its own, which makes an emoji literal 6 bytes instead of 4.)
+     */
+    private static InputStream source(String script) {
+        String text = script.startsWith("\uFEFF") ? script.substring(1) : script;
+        return new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
      * Compiles and runs a script in a sandboxed runtime with a fresh instruction budget.
      *
      * @param globals a runtime from {@link #create}
@@ -123,9 +136,9 @@ public final class LuaSandbox {
         }
         LuaValue chunk;
         try {
-            chunk = globals.load(script, "@" + chunkName); // "@" names a file: errors read name:line
+            chunk = globals.load(source(script), "@" + chunkName, "t", globals); // "@": errors read name:line
         } catch (LuaError syntax) {
-            throw new LuaError(LuaErrors.normalize(syntax.getMessage()));
+            throw new LuaError(LuaErrors.compileFailure("@" + chunkName, syntax));
         }
         guard.begin();
         boolean failed = true;
@@ -139,6 +152,9 @@ public final class LuaSandbox {
             throw new LuaError(chunkName + ": stack overflow");
         } catch (OutOfMemoryError exhausted) {
             throw new LuaError(chunkName + ": memory limit exceeded: out of heap");
+        } catch (LuaError uncaught) {
+            String message = LuaErrors.uncaught(uncaught);
+            throw message.equals(uncaught.getMessage()) ? uncaught : new LuaErrors.TranslatedError(message, uncaught);
         } finally {
             guard.end(failed);
         }

@@ -6,6 +6,7 @@ import dev.reliability.state.jdbc.JdbcStateStore;
 import dev.reliability.state.memory.MemoryStateStore;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -35,8 +36,9 @@ import org.luaj.vm2.LuaValue;
  * script.lua:LINE: message}), 2 for bad usage.
  */
 public final class Main {
-    static final String USAGE = "usage: java -jar reliability-lua-cli.jar [--state memory|URL] [--instruction-limit N]"
-            + " [--timeout SECONDS] [--http-body-limit BYTES] script.lua [args...]";
+    static final String USAGE =
+            "usage: java -jar reliability-lua-cli.jar [--state memory|JDBC-URL] [--instruction-limit N]"
+                    + " [--timeout SECONDS] [--http-body-limit BYTES] script.lua [args...]";
 
     private Main() {}
 
@@ -80,6 +82,10 @@ public final class Main {
         String script;
         try {
             script = Files.readString(options.script, StandardCharsets.UTF_8);
+        } catch (CharacterCodingException notUtf8) {
+            err.println("reliability-lua: cannot read " + options.script
+                    + ": not valid UTF-8 (write other bytes as escapes in string literals, such as \"\\xff\")");
+            return 2;
         } catch (NoSuchFileException missing) {
             err.println("reliability-lua: cannot read " + options.script + ": no such file");
             err.println(USAGE);
@@ -190,12 +196,13 @@ public final class Main {
             @Override
             public String format(LogRecord record) {
                 String line = time.format(Instant.ofEpochMilli(record.getMillis())) + " " + levelName(record.getLevel())
-                        + " " + formatMessage(record) + System.lineSeparator();
+                        + " " + LuaErrors.escapeControls(formatMessage(record)) + System.lineSeparator();
                 Throwable thrown = record.getThrown();
-                for (Throwable cause = thrown; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
-                    line += "  cause: " + cause + System.lineSeparator();
-                }
-                return JdbcStateStore.maskPasswords(line); // a driver's message may quote the URL
+                String text = thrown == null
+                        ? line
+                        : line + "  cause: " + LuaErrors.escapeControls(LuaErrors.logText(thrown))
+                                + System.lineSeparator();
+                return JdbcStateStore.maskPasswords(text); // a driver's message may quote the URL
             }
         };
         // A plain handler: JUL's ConsoleHandler would close System.err when given another stream.

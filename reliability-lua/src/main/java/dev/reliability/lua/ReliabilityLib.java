@@ -14,6 +14,9 @@ final class ReliabilityLib extends TwoArgFunction {
     private final TimeSource timeSource;
     private final RandomGenerator random;
     private final LuaCircuitBreakers breakers;
+    private final ErrorTypes types = new ErrorTypes();
+    /** Parsed {@code retry_with_config} tables; a LuaRetry is immutable, so one serves every call with its table. */
+    private final ConfigCache<LuaRetry> retries = new ConfigCache<>(LuaRetry.KEYS);
 
     ReliabilityLib(Registry registry, Logger logger) {
         this.timeSource = registry.timeSource();
@@ -29,22 +32,25 @@ final class ReliabilityLib extends TwoArgFunction {
             Varargs apply(Varargs args) {
                 int maxAttempts = Args.integer(args, 1, name, 1);
                 LuaRetry retry = LuaRetry.simple(maxAttempts, Args.seconds(args, 2, name));
-                return retry.run(Args.function(args, 3, name), timeSource, random);
+                return retry.run(Args.function(args, 3, name), timeSource, random, types);
             }
         });
         Modules.add(module, new ModuleFunction("retry_with_config") {
             @Override
             Varargs apply(Varargs args) {
-                LuaRetry retry = LuaRetry.fromConfig(ConfigTable.of(args, 1, name, LuaRetry.KEYS));
-                return retry.run(Args.function(args, 2, name), timeSource, random);
+                LuaValue table = args.arg1();
+                LuaRetry retry = table.istable() ? retries.get(null, (LuaTable) table) : null;
+                if (retry == null) {
+                    retry = LuaRetry.fromConfig(ConfigTable.of(args, 1, name, LuaRetry.KEYS));
+                    retries.put(null, (LuaTable) table, retry);
+                }
+                return retry.run(Args.function(args, 2, name), timeSource, random, types);
             }
         });
         Modules.add(module, new ModuleFunction("circuit_breaker") {
             @Override
             Varargs apply(Varargs args) {
-                String breaker = Args.string(args, 1, name);
-                ConfigTable config = ConfigTable.of(args, 2, name, LuaCircuitBreakers.KEYS);
-                return breakers.call(breaker, config, Args.function(args, 3, name));
+                return breakers.call(args, name, types);
             }
         });
         Modules.add(module, new ModuleFunction("get_circuit_stats") {
@@ -65,13 +71,13 @@ final class ReliabilityLib extends TwoArgFunction {
                 return breakers.reset(Args.string(args, 1, name));
             }
         });
-        Modules.add(module, errorConstructor("retryable", ErrorValues.Type.RETRYABLE));
-        Modules.add(module, errorConstructor("non_retryable", ErrorValues.Type.NON_RETRYABLE));
+        Modules.add(module, errorConstructor("retryable", ErrorTypes.Type.RETRYABLE));
+        Modules.add(module, errorConstructor("non_retryable", ErrorTypes.Type.NON_RETRYABLE));
         Modules.add(module, new ModuleFunction("error_type") {
             @Override
             Varargs apply(Varargs args) {
-                ErrorValues.Type type = ErrorValues.typeOf(args.arg1());
-                return type == null ? LuaValue.NIL : LuaValue.valueOf(type.luaName);
+                ErrorTypes.Type type = types.typeOf(args.arg1());
+                return type == null ? LuaValue.NIL : type.luaName;
             }
         });
         LuaTable strategy = new LuaTable();
@@ -83,11 +89,13 @@ final class ReliabilityLib extends TwoArgFunction {
         return Modules.register(env, "reliability", module);
     }
 
-    private static ModuleFunction errorConstructor(String name, ErrorValues.Type type) {
+    /** {@code retryable(msg)} and {@code non_retryable(msg)}: the message itself, remembered with its type. */
+    private ModuleFunction errorConstructor(String name, ErrorTypes.Type type) {
         return new ModuleFunction(name) {
             @Override
             Varargs apply(Varargs args) {
-                return ErrorValues.create(type, Args.string(args, 1, name));
+                Args.string(args, 1, name); // checks the type
+                return types.remember(type, args.arg1().strvalue());
             }
         };
     }

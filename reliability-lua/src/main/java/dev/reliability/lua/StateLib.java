@@ -66,16 +66,16 @@ final class StateLib extends TwoArgFunction {
         Modules.add(module, function("delete", args -> LuaValue.valueOf(store.delete(key(args, "delete")))));
         Modules.add(module, function("exists", args -> LuaValue.valueOf(store.exists(key(args, "exists")))));
         Modules.add(module, function("keys", args -> {
-            String pattern = args.arg1().isnil() ? "*" : Args.string(args, 1, "keys");
+            String pattern = args.arg1().isnil() ? "*" : text(args, 1, "keys");
             return LuaValues.array(store.keys(pattern));
         }));
-        Modules.add(module, function("clear", args -> LuaValue.valueOf(store.clear(Args.string(args, 1, "clear")))));
+        Modules.add(module, function("clear", args -> LuaValue.valueOf(store.clear(text(args, 1, "clear")))));
         Modules.add(module, function("increment", args -> add(args, "increment", 1)));
         Modules.add(module, function("decrement", args -> add(args, "decrement", -1)));
         Modules.add(module, function("append", args -> {
             String key = key(args, "append");
-            String text = Args.string(args, 2, "append");
-            String separator = args.arg(3).isnil() ? "" : Args.string(args, 3, "append");
+            String text = text(args, 2, "append");
+            String separator = args.arg(3).isnil() ? "" : text(args, 3, "append");
             return writing(2, "append", () -> LuaValue.valueOf(store.append(key, text, separator)));
         }));
         Modules.add(module, function("set_ttl", args -> {
@@ -128,7 +128,7 @@ final class StateLib extends TwoArgFunction {
             try {
                 return fn.invoke();
             } finally {
-                release(LuaValue.valueOf(name));
+                release(LuaValues.bytes(name));
             }
         }));
         Modules.add(module, function("stats", args -> {
@@ -232,9 +232,10 @@ final class StateLib extends TwoArgFunction {
         if (!name.isstring()) {
             return false;
         }
+        String lock = LuaValues.text(name.strvalue());
         try {
-            boolean released = store.unlock(name.tojstring(), owner);
-            held.remove(name.tojstring());
+            boolean released = store.unlock(lock, owner);
+            held.remove(lock);
             return released;
         } catch (RuntimeException failure) {
             return false;
@@ -243,12 +244,21 @@ final class StateLib extends TwoArgFunction {
 
     /** Argument 1 as a key (or lock name), checked by the store's rules before anything runs. */
     private static String key(Varargs args, String function) {
-        String key = Args.string(args, 1, function);
+        String key = text(args, 1, function);
         try {
             return StateStore.checkKey(key, "key");
         } catch (IllegalArgumentException invalid) {
             throw LuaErrors.badArgument(1, function, invalid.getMessage());
         }
+    }
+
+    /** A string argument in the store's text form (see {@link LuaValues#text}), so its bytes survive. */
+    private static String text(Varargs args, int index, String function) {
+        LuaValue value = args.arg(index);
+        if (!value.isstring()) {
+            throw LuaErrors.badArgumentType(index, function, "string", value);
+        }
+        return LuaValues.text(value.strvalue());
     }
 
     /** Runs a write whose only remaining bad input is the value (argument {@code index}), such as an oversized one. */
@@ -266,7 +276,11 @@ final class StateLib extends TwoArgFunction {
             throw LuaErrors.badArgument(
                     index, function, "positive number of seconds expected, got " + Args.format(seconds));
         }
+        // A positive ttl below a nanosecond is the shortest ttl, not zero; stores round it up to a millisecond.
         Duration ttl = Args.toDuration(seconds, () -> LuaErrors.badArgument(index, function, "ttl too large"));
+        if (ttl.isZero()) {
+            ttl = Duration.ofNanos(1);
+        }
         if (ttl.compareTo(StateStore.MAX_TTL) > 0) {
             throw LuaErrors.badArgument(
                     index,

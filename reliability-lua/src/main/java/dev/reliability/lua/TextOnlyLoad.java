@@ -39,7 +39,7 @@ final class TextOnlyLoad extends VarArgFunction {
         try {
             return globals.load(new ByteArrayInputStream(source), chunkName, "t", env);
         } catch (LuaError error) {
-            return failure(LuaErrors.normalize(error.getMessage()));
+            return failure(LuaErrors.compileFailure(chunkName, error));
         }
     }
 

@@ -33,6 +33,13 @@ class HttpLibTest {
                     .add("X-Seen", exchange.getRequestHeaders().getFirst("X-Token"));
             respond(exchange, 201, exchange.getRequestMethod() + " " + body);
         });
+        server.createContext("/bytes", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
         server.createContext("/slow", exchange -> {
             try {
                 release.await(10, TimeUnit.SECONDS);
@@ -59,6 +66,16 @@ class HttpLibTest {
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);
         }
+    }
+
+    @Test
+    void bodiesKeepTheirBytes() {
+        Varargs result = lua.run("local body = '\\xff\\0\\xf0\\x9f\\x98\\x80\\xe0'\n"
+                + "local r = http.post('" + base + "/bytes', body)\n"
+                + "return r.body == body, #r.body");
+
+        assertThat(result.toboolean(1)).isTrue();
+        assertThat(result.toint(2)).isEqualTo(7);
     }
 
     @Test

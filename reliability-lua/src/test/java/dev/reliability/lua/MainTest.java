@@ -63,6 +63,16 @@ class MainTest {
     }
 
     @Test
+    void aScriptThatIsNotUtf8IsRefusedWithAClearMessage() throws IOException {
+        Path script = Files.write(dir.resolve("latin1.lua"), new byte[] {'x', '=', '"', (byte) 0xe9, '"'});
+
+        assertThat(run("--state", "memory", script.toString())).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("reliability-lua: cannot read " + script
+                        + ": not valid UTF-8 (write other bytes as escapes in string literals, such as \"\\xff\")\n");
+    }
+
+    @Test
     void theInstructionLimitCanBeSet() throws IOException {
         Path script = script("loop.lua", "while true do end");
 

@@ -176,8 +176,8 @@ class ReliabilityLibRetryTest {
 
         assertThat(result.toint(1)).isEqualTo(1);
         assertThat(result.tojstring(2)).isEqualTo("non_retryable");
-        assertThat(result.tojstring(3)).isEqualTo("retry stopped after 1 attempt: bad input");
-        assertThat(result.tojstring(4)).isEqualTo("[retry stopped after 1 attempt: bad input]");
+        assertThat(result.tojstring(3)).isEqualTo("retry stopped after 1 attempt: test.lua:4: bad input");
+        assertThat(result.tojstring(4)).isEqualTo("[retry stopped after 1 attempt: test.lua:4: bad input]");
     }
 
     @Test
@@ -212,12 +212,69 @@ class ReliabilityLibRetryTest {
     }
 
     @Test
-    void errorValuesAreReadOnly() {
-        assertThat(lua.error("local e = reliability.retryable('x'); e.type = 'non_retryable'"))
-                .isEqualTo("test.lua:1: error values are read-only");
-        assertThat(lua.run("local e = reliability.retryable('x'); return type(e), e.type, e.message, getmetatable(e)")
-                        .tojstring(4))
-                .isEqualTo("reliability.error");
+    void errorsAreStringsThatKeepTheirType() {
+        Varargs result = lua.run("""
+                local seen = {}
+                local r, err = reliability.retry_with_config({
+                    max_attempts = 2, initial_delay = 0,
+                    should_retry = function(e) seen[#seen + 1] = type(e) .. ":" .. e:upper(); return true end,
+                    on_retry = function(attempt, delay, e) seen[#seen + 1] = type(e) end
+                }, function() return nil, reliability.non_retryable("bad input") end)
+                local built = reliability.retryable("throttled")
+                return type(err), err == "retry stopped after 1 attempt: bad input", err:find("bad", 1, true),
+                    #err, string.format("%s", err), type(built), built == "throttled",
+                    reliability.error_type("throttled"), #seen
+                """);
+
+        assertThat(result.tojstring(1)).isEqualTo("string");
+        assertThat(result.toboolean(2)).isTrue();
+        assertThat(result.toint(3)).isEqualTo(32);
+        assertThat(result.toint(4)).isEqualTo(40);
+        assertThat(result.tojstring(5)).isEqualTo("retry stopped after 1 attempt: bad input");
+        assertThat(result.tojstring(6)).isEqualTo("string");
+        assertThat(result.toboolean(7)).isTrue();
+        assertThat(result.tojstring(8)).isEqualTo("retryable");
+        assertThat(result.toint(9)).isZero(); // a non-retryable error asks no callback
+    }
+
+    @Test
+    void callbacksReceiveStringErrors() {
+        Varargs result = lua.run("""
+                local seen = {}
+                reliability.retry_with_config({
+                    max_attempts = 2, initial_delay = 0,
+                    should_retry = function(e) seen[#seen + 1] = type(e) .. ":" .. e:upper(); return true end,
+                    on_retry = function(attempt, delay, e) seen[#seen + 1] = type(e) .. ":" .. e end
+                }, function() return nil, {} end)
+                reliability.retry(2, 0, function() error({code = 1}) end)
+                return table.concat(seen, ",")
+                """);
+
+        assertThat(result.tojstring(1)).matches("string:TABLE: .*,string:table: .*");
+    }
+
+    @Test
+    void theTypeOfATypedMessageSurvivesErrorsPositionPrefix() {
+        Varargs result = lua.run("""
+                local ok, raised = pcall(error, reliability.non_retryable("no"))
+                local ok2, raised2 = pcall(function() error(reliability.non_retryable("no")) end)
+                return reliability.error_type(raised), raised2, reliability.error_type(raised2)
+                """);
+
+        assertThat(result.tojstring(1)).isEqualTo("non_retryable");
+        assertThat(result.tojstring(2)).isEqualTo("test.lua:2: no");
+        assertThat(result.tojstring(3)).isEqualTo("non_retryable");
+    }
+
+    @Test
+    void sameTextSharesTheTypeProducedLast() {
+        Varargs result = lua.run("""
+                reliability.retryable("x")
+                reliability.non_retryable("x")
+                return reliability.error_type("x")
+                """);
+
+        assertThat(result.tojstring(1)).isEqualTo("non_retryable");
     }
 
     @Test

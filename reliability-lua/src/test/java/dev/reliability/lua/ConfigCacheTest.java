@@ -1,0 +1,75 @@
+package dev.reliability.lua;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.luaj.vm2.Varargs;
+
+/** Parsed configs are reused only while the table's fields are unchanged. */
+class ConfigCacheTest {
+    private final LuaHarness lua = new LuaHarness();
+
+    @Test
+    void aRetryConfigEditedAfterUseIsReadAgain() {
+        Varargs result = lua.run("""
+                local calls = 0
+                local function failing() calls = calls + 1; return nil, "down" end
+                local cfg = {max_attempts = 2, initial_delay = 0}
+                reliability.retry_with_config(cfg, failing)
+                local first = calls
+                cfg.max_attempts = 4
+                reliability.retry_with_config(cfg, failing)
+                local ok, err = pcall(reliability.retry_with_config, {max_attempts = 0}, failing)
+                return first, calls - first, err
+                """);
+
+        assertThat(result.toint(1)).isEqualTo(2);
+        assertThat(result.toint(2)).isEqualTo(4);
+        assertThat(result.tojstring(3))
+                .isEqualTo("bad argument #1 to 'retry_with_config' ('max_attempts': integer >= 1 expected, got 0)");
+    }
+
+    @Test
+    void anInlineTableWithTheSameValuesAndANewCallbackIsHonoured() {
+        Varargs result = lua.run("""
+                local seen = {}
+                for i = 1, 2 do
+                    reliability.retry_with_config({max_attempts = 2, initial_delay = 0,
+                        on_retry = function() seen[#seen + 1] = i end}, function() return nil, "x" end)
+                end
+                return table.concat(seen, ",")
+                """);
+
+        assertThat(result.tojstring(1)).isEqualTo("1,2");
+    }
+
+    @Test
+    void aBreakerConfigWithANewCallbackIsReadAgainButTheBreakerKeepsItsFirstConfig() {
+        Varargs result = lua.run("""
+                local log = {}
+                local cfg = {max_failures = 1, on_state_change = function(from, to) log[#log + 1] = "a" end}
+                reliability.circuit_breaker("c", cfg, function() return true end)
+                cfg.on_state_change = function(from, to) log[#log + 1] = "b:" .. to end
+                cfg.max_failures = 5
+                reliability.circuit_breaker("c", cfg, function() return nil, "boom" end)
+                return table.concat(log, ","), reliability.get_circuit_stats("c").state
+                """);
+
+        assertThat(result.tojstring(1)).isEqualTo("b:open");
+        assertThat(result.tojstring(2)).isEqualTo("open");
+    }
+
+    @Test
+    void aBreakerRemovedFromTheRegistryIsCreatedAgain() {
+        lua.run("cfg = {max_failures = 1}; reliability.circuit_breaker('gone', cfg, function() return nil end)");
+        lua.registry.remove("gone");
+
+        Varargs result = lua.run("""
+                local r = reliability.circuit_breaker('gone', cfg, function() return 'ran' end)
+                return r, reliability.get_circuit_stats('gone').state
+                """);
+
+        assertThat(result.tojstring(1)).isEqualTo("ran");
+        assertThat(result.tojstring(2)).isEqualTo("closed");
+    }
+}
