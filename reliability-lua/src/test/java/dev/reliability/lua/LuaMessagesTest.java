@@ -20,7 +20,7 @@ class LuaMessagesTest {
                 "return select(2, load('x=1e1e1')) | [string \"x=1e1e1\"]: malformed number",
                 "return select(2, load(('local a\\n'):rep(300))) | [string \"local a\"]: function too complex to compile"
                         + " (too many local variables, upvalues or constants?)",
-                "return select(2, pcall(string.find, 'a', '[a')) | bad argument to 'find' (malformed pattern)",
+                "return select(2, pcall(string.find, 'a', '[a')) | malformed pattern (missing ']')",
                 "return tostring(tonumber('0x')) | nil",
                 "return select(2, pcall(string.rep, 'x', 1/0)) | bad argument #2 to 'rep' (resulting string of nan bytes"
                         + " exceeds the string size limit of 16777216 bytes)",

@@ -111,10 +111,10 @@ class MainTest {
         assertThat(run("--state", "postgresql://u:s3cret@host/db", script)).isEqualTo(2);
 
         assertThat(err.toString(StandardCharsets.UTF_8))
-                .contains("cannot open state jdbc:postgresql://127.0.0.1:1/none: ")
-                .contains("cannot open state jdbc:nosuchdb://host/db: no JDBC driver on the class path accepts "
-                        + "jdbc:nosuchdb://host/db")
-                .contains("--state needs 'memory' or a JDBC URL, got 'postgresql://host/db'")
+                .contains("cannot open state jdbc:postgresql://127.0.0.1:1/none?user=u&password=***&connectTimeout=1: ")
+                .contains("cannot open state jdbc:nosuchdb://u:***@host/db: no JDBC driver on the class path accepts "
+                        + "jdbc:nosuchdb://u:***@host/db")
+                .contains("--state needs 'memory' or a JDBC URL, got 'postgresql://u:***@host/db'")
                 .doesNotContain("s3cret");
     }
 
