@@ -286,7 +286,14 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                         return next;
                     }
                     if (sync != null) {
-                        sync.trialReleased(); // another thread moved first: give back the claimed trial
+                        // Another thread moved first. The trial claimed in the store runs in its half-open phase if
+                        // that has room; otherwise it is given back.
+                        Phase moved = current();
+                        if (moved.state == CircuitState.HALF_OPEN && moved.tryTakePermit(halfOpenPermits)) {
+                            moved.markAcquired(now);
+                            return moved;
+                        }
+                        sync.trialReleased();
                     }
                     p = phase;
                     continue;

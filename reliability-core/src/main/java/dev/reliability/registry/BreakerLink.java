@@ -325,6 +325,9 @@ final class BreakerLink implements BreakerSync {
                     }
                     written(c.version(), write.next());
                     consume(w);
+                    if (w.trialsReleased > 0) {
+                        denied = false; // a permit given back may be claimed again, here too
+                    }
                     if (write.adoptAfter()) {
                         adopt(write.next());
                     }
