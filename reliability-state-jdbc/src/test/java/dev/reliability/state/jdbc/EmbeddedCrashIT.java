@@ -71,11 +71,9 @@ class EmbeddedCrashIT {
         }
         child.kill();
 
-        try (JdbcStateStore store = JdbcStateStore.embedded(file)) {
-            CircuitBreaker breaker = Registry.builder()
-                    .stateStore(store)
-                    .build()
-                    .circuitBreaker(CrashChild.BREAKER, CrashChild.breakerConfig());
+        try (JdbcStateStore store = JdbcStateStore.embedded(file);
+                Registry registry = Registry.builder().stateStore(store).build()) {
+            CircuitBreaker breaker = registry.circuitBreaker(CrashChild.BREAKER, CrashChild.breakerConfig());
             assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
             long askedAt = time.millis();
             Duration retryAfter = null;
