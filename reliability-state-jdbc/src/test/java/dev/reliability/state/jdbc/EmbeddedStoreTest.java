@@ -98,13 +98,12 @@ class EmbeddedStoreTest {
             h2.set("gone", StateValue.of(true), Duration.ofMillis(1));
             h2.listPush("queue", StateValue.of("job"));
             assertThat(h2.tryLock("nightly", "host/1", Duration.ofHours(1))).isTrue();
-            CircuitBreaker breaker = Registry.builder()
-                    .stateStore(h2)
-                    .build()
-                    .circuitBreaker("payments", ONE_FAILURE_OPENS_FOR_A_MINUTE);
-            assertThat(breaker.tryAcquirePermission()).isTrue();
-            breaker.onError(0, new IOException("down"));
-            assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+            try (Registry registry = Registry.builder().stateStore(h2).build()) {
+                CircuitBreaker breaker = registry.circuitBreaker("payments", ONE_FAILURE_OPENS_FOR_A_MINUTE);
+                assertThat(breaker.tryAcquirePermission()).isTrue();
+                breaker.onError(0, new IOException("down"));
+                assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+            } // closing writes the open, queued for the flush delay, before the store closes
             counter = h2.getVersioned("runs").orElseThrow();
         }
 
@@ -116,14 +115,13 @@ class EmbeddedStoreTest {
             assertThat(store.exists("gone")).isFalse();
             assertThat(store.listPop("queue")).contains(StateValue.of("job"));
             assertThat(store.tryLock("nightly", "host/2", Duration.ofHours(1))).isFalse();
-            CircuitBreaker restored = Registry.builder()
-                    .stateStore(store)
-                    .build()
-                    .circuitBreaker("payments", ONE_FAILURE_OPENS_FOR_A_MINUTE);
-            assertThat(restored.state()).isEqualTo(CircuitState.OPEN);
-            assertThatThrownBy(() -> restored.run(() -> {}))
-                    .isInstanceOfSatisfying(CallNotPermittedException.class, e -> assertThat(e.retryAfter())
-                            .isBetween(Duration.ofSeconds(30), Duration.ofMinutes(1)));
+            try (Registry registry = Registry.builder().stateStore(store).build()) {
+                CircuitBreaker restored = registry.circuitBreaker("payments", ONE_FAILURE_OPENS_FOR_A_MINUTE);
+                assertThat(restored.state()).isEqualTo(CircuitState.OPEN);
+                assertThatThrownBy(() -> restored.run(() -> {}))
+                        .isInstanceOfSatisfying(CallNotPermittedException.class, e -> assertThat(e.retryAfter())
+                                .isBetween(Duration.ofSeconds(30), Duration.ofMinutes(1)));
+            }
             store.increment("runs", 1);
         }
         assertThat(base.resolveSibling("state.mv.db")).doesNotExist();
