@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>The targets are p99 ≤ 100 ms with push and ≤ 1.1 × the interval by polling; each test prints its figures and
  * whether the target was met. The assertions leave room for a loaded machine (ITs of other modules, other builds on
- * 2 cores) and still fail when the mechanism does not work: push at p99 ≤ 250 ms, where polling at 1 s would give
+ * 2 cores) and still fail when the mechanism does not work: push at p99 ≤ 500 ms, where polling at 1 s would give
  * about 1 s; polling at p99 ≤ 1.3 × the interval, where a missed refresh would add a whole interval.
  */
 class BreakerPropagationIT {
@@ -42,7 +42,7 @@ class BreakerPropagationIT {
         // at the default interval, with opens about 50 ms apart, not all in one flush
         List<Long> micros = onServer(ServerDatabase.POSTGRESQL, Registry.DEFAULT_SYNC_INTERVAL);
         report("PostgreSQL with push", Registry.DEFAULT_SYNC_INTERVAL, micros, 100_000);
-        assertThat(p(micros, 99)).isLessThanOrEqualTo(250_000);
+        assertThat(p(micros, 99)).isLessThanOrEqualTo(500_000);
     }
 
     @Test
