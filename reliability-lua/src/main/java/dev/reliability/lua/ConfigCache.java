@@ -24,6 +24,9 @@ final class ConfigCache<T> {
     private final LuaString[] keys;
     private final Object[] names = new Object[SIZE];
     private final LuaTable[] tables = new LuaTable[SIZE];
+    /** Per entry, the keys as the table's own instances where it has them: a lookup then matches them by identity. */
+    private final LuaString[][] lookupKeys = new LuaString[SIZE][];
+
     private final LuaValue[][] fields = new LuaValue[SIZE][];
     private final Object[] values = new Object[SIZE];
     private int next;
@@ -37,7 +40,9 @@ final class ConfigCache<T> {
     T get(Object name, LuaTable table) {
         for (int i = 0; i < SIZE; i++) {
             LuaValue[] snapshot = fields[i];
-            if (snapshot != null && (name == null || name.equals(names[i])) && matches(snapshot, table)) {
+            if (snapshot != null
+                    && (name == null || name.equals(names[i]))
+                    && matches(lookupKeys[i], snapshot, table)) {
                 if (table != tables[i]) {
                     if (!onlyKnownKeys(table)) {
                         return null;
@@ -52,9 +57,16 @@ final class ConfigCache<T> {
 
     /** Remembers {@code value} as built for {@code name} from the table's current fields, replacing the oldest. */
     void put(Object name, LuaTable table, T value) {
+        LuaString[] own = keys.clone();
+        for (Varargs entry = table.next(LuaValue.NIL); !entry.arg1().isnil(); entry = table.next(entry.arg1())) {
+            int k = indexOf(entry.arg1());
+            if (k >= 0) {
+                own[k] = (LuaString) entry.arg1();
+            }
+        }
         LuaValue[] snapshot = new LuaValue[keys.length];
         for (int k = 0; k < keys.length; k++) {
-            snapshot[k] = table.rawget(keys[k]);
+            snapshot[k] = table.rawget(own[k]);
         }
         int slot = -1;
         for (int i = 0; i < SIZE && slot < 0; i++) {
@@ -68,34 +80,35 @@ final class ConfigCache<T> {
         }
         names[slot] = name;
         tables[slot] = table;
+        lookupKeys[slot] = own;
         fields[slot] = snapshot;
         values[slot] = value;
     }
 
     private boolean onlyKnownKeys(LuaTable table) {
         for (Varargs entry = table.next(LuaValue.NIL); !entry.arg1().isnil(); entry = table.next(entry.arg1())) {
-            if (!known(entry.arg1())) {
+            if (indexOf(entry.arg1()) < 0) {
                 return false;
             }
         }
         return true;
     }
 
-    private boolean known(LuaValue key) {
-        if (key.type() != LuaValue.TSTRING) {
-            return false;
-        }
-        for (LuaString known : keys) {
-            if (known.raweq(key)) {
-                return true;
+    /** The position of a known key, or -1. */
+    private int indexOf(LuaValue key) {
+        if (key.type() == LuaValue.TSTRING) {
+            for (int k = 0; k < keys.length; k++) {
+                if (keys[k].raweq(key)) {
+                    return k;
+                }
             }
         }
-        return false;
+        return -1;
     }
 
-    private boolean matches(LuaValue[] snapshot, LuaTable table) {
-        for (int k = 0; k < keys.length; k++) {
-            if (!table.rawget(keys[k]).raweq(snapshot[k])) {
+    private static boolean matches(LuaString[] lookupKeys, LuaValue[] snapshot, LuaTable table) {
+        for (int k = 0; k < lookupKeys.length; k++) {
+            if (!table.rawget(lookupKeys[k]).raweq(snapshot[k])) {
                 return false;
             }
         }

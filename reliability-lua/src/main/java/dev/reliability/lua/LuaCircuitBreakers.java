@@ -94,8 +94,9 @@ final class LuaCircuitBreakers {
 
     private Varargs call(
             String name, CircuitBreaker breaker, LuaFunction onStateChange, LuaFunction fn, ErrorTypes types) {
-        CallFrame outer = CURRENT.get();
-        if (onStateChange != null) {
+        CallFrame outer = null;
+        if (onStateChange != null) { // without a callback there is no frame to find: the thread-local is not touched
+            outer = CURRENT.get();
             CURRENT.set(new CallFrame(name, onStateChange, outer));
         }
         try {

@@ -30,6 +30,25 @@ class ConfigCacheTest {
     }
 
     @Test
+    void aKeyTheTableLackedWhenFirstReadIsSeenWhenAddedLater() {
+        Varargs result = lua.run("""
+                local calls = 0
+                local function failing() calls = calls + 1; return nil, "down" end
+                local cfg = {initial_delay = 0}
+                reliability.retry_with_config(cfg, failing)
+                local first = calls
+                cfg.max_attempts = 1
+                reliability.retry_with_config(cfg, failing)
+                cfg.max_attempts = nil
+                reliability.retry_with_config(cfg, failing)
+                return first, calls
+                """);
+
+        assertThat(result.toint(1)).isEqualTo(3); // the default
+        assertThat(result.toint(2)).isEqualTo(3 + 1 + 3);
+    }
+
+    @Test
     void anInlineTableWithTheSameValuesAndANewCallbackIsHonoured() {
         Varargs result = lua.run("""
                 local seen = {}
