@@ -66,8 +66,9 @@ import javax.sql.DataSource;
  * #watch(String, ChangeListener)} listens on one connection of its own and tells its listener. H2 and MariaDB cannot
  * push: their callers poll.
  *
- * <p><b>Failures.</b> Serialization failures and deadlocks (SQLState 40001, 40P01, MariaDB 1213), and the unique-key
- * race of H2's {@code MERGE}, are retried up to {@link Builder#maxAttempts(int)} times. A lost connection (SQLState
+ * <p><b>Failures.</b> Serialization failures and deadlocks (SQLState 40001, 40P01, MariaDB 1213) are retried up to
+ * {@link Builder#maxAttempts(int)} times; the unique-key race of H2's {@code MERGE}, which applied nothing and says
+ * nothing about the database's health, up to 50 times. A lost connection (SQLState
  * class 08, 57P01 to 57P03, MariaDB's killed or lost connection) is one broken connection, not yet an outage: the
  * operation gets one fresh connection more. On it, operations that may safely run twice (reads, {@code set}, {@code
  * setTtl}) run again; {@link #compareAndSetVersion} reads the record back and reports success if it holds our value at
@@ -90,6 +91,9 @@ public final class JdbcStateStore implements StateStore {
     public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(5);
     /** The default number of attempts for a statement that hits a transient failure: 5. */
     public static final int DEFAULT_MAX_ATTEMPTS = 5;
+
+    /** Attempts for H2's {@code MERGE} race, which says nothing about the database's health. */
+    private static final int H2_MERGE_RACE_ATTEMPTS = 50;
 
     private static final Pattern PASSWORD_PROPERTY = Pattern.compile("(?i)(password\\s*=)[^&;\\s]*");
     private static final Pattern USER_INFO_PASSWORD = Pattern.compile("(//[^/:@\\s]*:)[^/@\\s]*@");
@@ -611,10 +615,12 @@ public final class JdbcStateStore implements StateStore {
                     current = afterLostConnection;
                     continue;
                 }
-                boolean rolledBack = SqlErrors.isConflict(e)
-                        // H2's MERGE: a racing first insert fails instead of updating; nothing was applied.
-                        || (dialect == SqlDialect.H2 && SqlErrors.isDuplicateKey(e));
-                if (attempt < maxAttempts && rolledBack) {
+                // H2's MERGE: a racing first insert fails instead of updating; nothing was applied. Under contention
+                // (a lock taken and released by many threads) the race can recur several times in a row, while the
+                // database itself is fine, so it gets more attempts than a server's conflicts.
+                boolean mergeRace = dialect == SqlDialect.H2 && SqlErrors.isDuplicateKey(e);
+                int attempts = mergeRace ? Math.max(maxAttempts, H2_MERGE_RACE_ATTEMPTS) : maxAttempts;
+                if (attempt < attempts && (mergeRace || SqlErrors.isConflict(e))) {
                     continue;
                 }
                 throw failure(operation, e);
