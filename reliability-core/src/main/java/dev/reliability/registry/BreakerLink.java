@@ -375,7 +375,9 @@ final class BreakerLink implements BreakerSync {
      * and the record must be read again.
      */
     private boolean leaseRenewed(SyncWorker.Read c) {
-        Decision renewal = SyncRules.renewal(c.record(), syncedGeneration, held(), context());
+        // A breaker no longer half-open runs no trial, whatever a late claim counted: its lease must lapse.
+        int trials = handle.snapshot().state() == HALF_OPEN ? held() : 0;
+        Decision renewal = SyncRules.renewal(c.record(), syncedGeneration, trials, context());
         if (!(renewal instanceof Write)) {
             return true;
         }
