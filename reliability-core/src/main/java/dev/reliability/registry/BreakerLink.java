@@ -59,6 +59,8 @@ final class BreakerLink implements BreakerSync {
     private int trialSuccesses;
     private int trialsReleased;
     private boolean dirty;
+    /** Trials this node runs under its lease in the synced half-open generation; renewed while above zero. */
+    private int held;
 
     BreakerLink(SyncWorker worker, String name) {
         this.worker = worker;
@@ -110,6 +112,10 @@ final class BreakerLink implements BreakerSync {
         return dirty;
     }
 
+    private synchronized int held() {
+        return held;
+    }
+
     /** Whether local changes wait to be written after a store failure; for tests. */
     synchronized boolean dirty() {
         return dirty;
@@ -133,6 +139,7 @@ final class BreakerLink implements BreakerSync {
             return; // the trial claim has written HALF_OPEN already; a move by time alone writes nothing
         }
         synchronized (this) {
+            held = 0; // a move out of half-open ends this node's trials
             transitions++;
             if (manual) {
                 manuals++;
@@ -172,6 +179,7 @@ final class BreakerLink implements BreakerSync {
         }
         synchronized (this) {
             trialSuccesses++;
+            held = Math.max(0, held - 1);
         }
         worker.enqueue(this);
     }
@@ -183,6 +191,7 @@ final class BreakerLink implements BreakerSync {
         }
         synchronized (this) {
             trialsReleased++;
+            held = Math.max(0, held - 1);
         }
         worker.enqueue(this);
     }
@@ -252,6 +261,9 @@ final class BreakerLink implements BreakerSync {
                     }
                     if (worker.cas(name, key, c.version(), write)) {
                         written(c.version(), write);
+                        synchronized (this) {
+                            held++; // under the lease the write holds: renewed by sync until the trial ends
+                        }
                         denied = false;
                         return true;
                     }
@@ -297,6 +309,10 @@ final class BreakerLink implements BreakerSync {
                         || w.trialSuccesses > 0
                         || w.trialsReleased > 0;
                 if (c.version() == version && !pending) {
+                    if (!leaseRenewed(c)) {
+                        c = null;
+                        continue;
+                    }
                     return; // nothing changed on either side
                 }
                 if (c.version() != version) {
@@ -338,6 +354,10 @@ final class BreakerLink implements BreakerSync {
                 }
                 version = c.version();
                 consume(w);
+                if (!leaseRenewed(c)) {
+                    c = null;
+                    continue;
+                }
                 return;
             }
             markDirty(); // kept losing the compare-and-set: the next pass tries again
@@ -350,7 +370,29 @@ final class BreakerLink implements BreakerSync {
         }
     }
 
+    /**
+     * Renews this node's trial lease when it is due ({@link SyncRules#renewal}); false when the compare-and-set was lost
+     * and the record must be read again.
+     */
+    private boolean leaseRenewed(SyncWorker.Read c) {
+        // A breaker no longer half-open runs no trial, whatever a late claim counted: its lease must lapse.
+        int trials = handle.snapshot().state() == HALF_OPEN ? held() : 0;
+        Decision renewal = SyncRules.renewal(c.record(), syncedGeneration, trials, context());
+        if (!(renewal instanceof Write)) {
+            return true;
+        }
+        BreakerRecord next = ((Write) renewal).next();
+        if (!worker.cas(name, key, c.version(), next)) {
+            return false;
+        }
+        written(c.version(), next);
+        return true;
+    }
+
     private void written(long expectedVersion, BreakerRecord next) {
+        if (next.generation() != syncedGeneration) {
+            dropTrials();
+        }
         version = expectedVersion + 1; // a compare-and-set always bumps the version by one
         syncedGeneration = next.generation();
         known = next;
@@ -374,8 +416,16 @@ final class BreakerLink implements BreakerSync {
                 break;
             }
         }
+        if (r.generation() != syncedGeneration) {
+            dropTrials();
+        }
         syncedGeneration = r.generation();
         known = r;
+    }
+
+    /** A new generation: trials this node ran belong to an older one and hold no lease in it. */
+    private synchronized void dropTrials() {
+        held = 0;
     }
 
     /** Closed on both sides: takes the failures other nodes counted, or the success elsewhere that ended them. */
@@ -396,6 +446,7 @@ final class BreakerLink implements BreakerSync {
                 h.failureThreshold(),
                 h.successThreshold(),
                 h.halfOpenPermits(),
-                h.maxWaitInHalfOpenNanos());
+                h.maxWaitInHalfOpenNanos(),
+                worker.leaseMillis());
     }
 }

@@ -22,6 +22,10 @@ import java.util.TreeMap;
  * @param sinceMs HALF_OPEN: when the newest trial permit was claimed
  * @param node the node that wrote the record last
  * @param reports QUORUM: the open nodes, each with the time its own open duration ends
+ * @param leases HALF_OPEN: the nodes running trials of this generation, each with the time its lease ends. A holder's
+ *     sync worker renews its lease while its trials run; once no holder's lease is live, the permits are reclaimed
+ *     (see {@link SyncRules#claim}). Absent in records of the format before leases: such a claim has no lease and is
+ *     reclaimed after {@code maxWaitInHalfOpen} only, as then.
  */
 record BreakerRecord(
         SyncedState state,
@@ -34,27 +38,100 @@ record BreakerRecord(
         int successes,
         long sinceMs,
         String node,
-        Map<String, Long> reports) {
+        Map<String, Long> reports,
+        Map<String, Long> leases) {
 
     static final String KEY_PREFIX = "reliability:breaker:";
 
     BreakerRecord {
         reports = Map.copyOf(reports);
+        leases = Map.copyOf(leases);
     }
 
+    /** The record in {@code newState} and a new generation, with no trial claimed and no lease. */
     BreakerRecord withState(SyncedState newState, long newGeneration) {
         return new BreakerRecord(
-                newState, newGeneration, openUntilMs, openMs, reopens, failures, 0, 0, sinceMs, node, reports);
+                newState,
+                newGeneration,
+                openUntilMs,
+                openMs,
+                reopens,
+                failures,
+                0,
+                0,
+                sinceMs,
+                node,
+                reports,
+                Map.of());
     }
 
     BreakerRecord withFailures(int count, String writer) {
         return new BreakerRecord(
-                state, generation, openUntilMs, openMs, reopens, count, probes, successes, sinceMs, writer, reports);
+                state,
+                generation,
+                openUntilMs,
+                openMs,
+                reopens,
+                count,
+                probes,
+                successes,
+                sinceMs,
+                writer,
+                reports,
+                leases);
     }
 
     BreakerRecord withProbes(int count, int successCount, long since, String writer) {
         return new BreakerRecord(
-                state, generation, openUntilMs, openMs, reopens, failures, count, successCount, since, writer, reports);
+                state,
+                generation,
+                openUntilMs,
+                openMs,
+                reopens,
+                failures,
+                count,
+                successCount,
+                since,
+                writer,
+                reports,
+                leases);
+    }
+
+    /** The record with {@code holder}'s lease ending at {@code untilMs}, and without the leases ended by {@code nowMs}. */
+    BreakerRecord withLease(String holder, long untilMs, long nowMs) {
+        Map<String, Long> next = live(leases, nowMs);
+        next.put(holder, untilMs);
+        return new BreakerRecord(
+                state,
+                generation,
+                openUntilMs,
+                openMs,
+                reopens,
+                failures,
+                probes,
+                successes,
+                sinceMs,
+                holder,
+                reports,
+                next);
+    }
+
+    /** When {@code holder}'s lease ends; 0 if it holds none. */
+    long leaseOf(String holder) {
+        return leases.getOrDefault(holder, 0L);
+    }
+
+    /** Whether the trials were claimed under leases and every lease ended by {@code nowMs}: their holders are gone. */
+    boolean leasesEnded(long nowMs) {
+        if (leases.isEmpty()) {
+            return false; // a claim of the format before leases, or none: maxWaitInHalfOpen alone reclaims it
+        }
+        for (long until : leases.values()) {
+            if (until > nowMs) {
+                return false;
+            }
+        }
+        return true;
     }
 
     BreakerRecord withReports(Map<String, Long> newReports, String writer) {
@@ -69,7 +146,8 @@ record BreakerRecord(
                 successes,
                 sinceMs,
                 writer,
-                newReports);
+                newReports,
+                leases);
     }
 
     /** Counts the reports whose open duration has not ended at {@code nowMs}. */
@@ -85,12 +163,7 @@ record BreakerRecord(
 
     /** The reports, without those that ended before {@code nowMs}, plus or minus one node's. */
     Map<String, Long> reportsWith(String reporter, long untilMs, long nowMs) {
-        Map<String, Long> next = new HashMap<>();
-        for (Map.Entry<String, Long> e : reports.entrySet()) {
-            if (e.getValue() > nowMs) {
-                next.put(e.getKey(), e.getValue());
-            }
-        }
+        Map<String, Long> next = live(reports, nowMs);
         if (untilMs > nowMs) {
             next.put(reporter, untilMs);
         } else {
@@ -116,6 +189,11 @@ record BreakerRecord(
             reports.forEach((k, v) -> r.put(k, StateValue.of(v)));
             map.put("reports", StateValue.ofMap(r));
         }
+        if (!leases.isEmpty()) {
+            Map<String, StateValue> l = new TreeMap<>();
+            leases.forEach((k, v) -> l.put(k, StateValue.of(v)));
+            map.put("leases", StateValue.ofMap(l));
+        }
         return StateValue.ofMap(map);
     }
 
@@ -123,11 +201,8 @@ record BreakerRecord(
     static Optional<BreakerRecord> decode(StateValue value) {
         try {
             Map<String, StateValue> map = value.asMap();
-            Map<String, Long> reports = new HashMap<>();
-            StateValue r = map.get("reports");
-            if (r != null) {
-                r.asMap().forEach((k, v) -> reports.put(k, v.asLong()));
-            }
+            Map<String, Long> reports = longs(map.get("reports"));
+            Map<String, Long> leases = longs(map.get("leases")); // absent in the format before leases
             return Optional.of(new BreakerRecord(
                     SyncedState.ofStored(map.get("state").asString()),
                     map.get("generation").asLong(),
@@ -139,9 +214,29 @@ record BreakerRecord(
                     (int) map.get("successes").asLong(),
                     map.get("sinceMs").asLong(),
                     map.get("node").asString(),
-                    reports));
+                    reports,
+                    leases));
         } catch (RuntimeException malformed) {
             return Optional.empty();
         }
+    }
+
+    /** The entries of {@code untils} whose time has not ended at {@code nowMs}, in a map to change. */
+    private static Map<String, Long> live(Map<String, Long> untils, long nowMs) {
+        Map<String, Long> next = new HashMap<>();
+        untils.forEach((k, until) -> {
+            if (until > nowMs) {
+                next.put(k, until);
+            }
+        });
+        return next;
+    }
+
+    private static Map<String, Long> longs(StateValue value) {
+        Map<String, Long> longs = new HashMap<>();
+        if (value != null) {
+            value.asMap().forEach((k, v) -> longs.put(k, v.asLong()));
+        }
+        return longs;
     }
 }

@@ -57,7 +57,12 @@ import java.util.random.RandomGenerator;
  *       call), and, where the store pushes changes ({@link StateStore#watch}), re-reads a changed record at once.
  *   <li>Half-open trials are claimed in the record by compare-and-set, on the worker, so exactly {@code
  *       halfOpenPermits} trials run across JVMs. The call that finds the open time over waits for its claim at most
- *       the store timeout; other calls are rejected until the claim is decided.
+ *       the store timeout; other calls are rejected until the claim is decided. A claim is a lease: the record names
+ *       its holder with a lease end (wall clock) two sync intervals ahead, and the holder's worker renews it on its
+ *       passes (at least once per sync interval) while the trial runs. A holder that stops renewing (killed, or cut
+ *       from the store) loses its permits once its lease ends: another node claims them at most {@code 3 x
+ *       syncInterval} after the last renewal, whatever {@code maxWaitInHalfOpen} says, which still bounds the trial
+ *       of a live node whose call hangs.
  *   <li>When the store fails or does not answer a bounded wait in time, breakers keep working on local state; one
  *       {@link CircuitBreakerListener#onStoreUnavailable} event and one WARNING log line report the outage, the store
  *       is tried again once per sync interval, and each breaker reconciles by compare-and-set when it answers (see

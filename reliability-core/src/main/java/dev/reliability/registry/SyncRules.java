@@ -92,6 +92,7 @@ final class SyncRules {
      * @param quorum {@link SharingPolicy#quorum()}: 0 for LOCAL_ONLY, 1 for ANY_NODE
      * @param node this node's name in records
      * @param wallMillis the wall-clock time of the step
+     * @param leaseMillis how long a trial claim (or its renewal) holds without the next renewal: two sync intervals
      */
     record Context(
             int quorum,
@@ -100,7 +101,8 @@ final class SyncRules {
             int failureThreshold,
             int successThreshold,
             int halfOpenPermits,
-            long maxWaitInHalfOpenNanos) {}
+            long maxWaitInHalfOpenNanos,
+            long leaseMillis) {}
 
     /** Decides one step of writing local changes and adopting remote ones; {@code stored} is null when absent. */
     static Decision decide(BreakerRecord stored, Local local, Context ctx) {
@@ -178,8 +180,10 @@ final class SyncRules {
 
     /**
      * Decides a half-open trial claim: the first claim after the open time moves the record to HALF_OPEN in a new
-     * generation; later ones take the remaining permits; when every permit has been out for {@code maxWaitInHalfOpen}
-     * (its node may be gone), a new generation starts. The one place trial claims are decided.
+     * generation; later ones take the remaining permits. Every grant holds a lease of {@link Context#leaseMillis}, which
+     * the holder's worker renews while its trials run ({@link #renewal}). When every permit is out, a new generation
+     * starts once no holder's lease is live (its node stopped or lost the store), or once the permits have been out for
+     * {@code maxWaitInHalfOpen} (a live node whose trial call hangs). The one place trial claims are decided.
      */
     static Claim claim(BreakerRecord r, long syncedGeneration, Context ctx) {
         if (r == null) {
@@ -192,14 +196,14 @@ final class SyncRules {
                 if (remoteChanged && r.openUntilMs() > wall) {
                     return new Denied(r);
                 }
-                return new Granted(r.withState(HALF_OPEN, r.generation() + 1).withProbes(1, 0, wall, ctx.node()));
+                return new Granted(firstTrial(r, ctx));
             case HALF_OPEN:
                 if (r.probes() < ctx.halfOpenPermits()) {
-                    return new Granted(r.withProbes(r.probes() + 1, r.successes(), wall, ctx.node()));
+                    return new Granted(r.withProbes(r.probes() + 1, r.successes(), wall, ctx.node())
+                            .withLease(ctx.node(), wall + ctx.leaseMillis(), wall));
                 }
-                if ((wall - r.sinceMs()) * 1_000_000L >= ctx.maxWaitInHalfOpenNanos()) {
-                    return new Granted(
-                            r.withState(HALF_OPEN, r.generation() + 1).withProbes(1, 0, wall, ctx.node()));
+                if (r.leasesEnded(wall) || (wall - r.sinceMs()) * 1_000_000L >= ctx.maxWaitInHalfOpenNanos()) {
+                    return new Granted(firstTrial(r, ctx));
                 }
                 return new Denied(remoteChanged ? r : null);
             default:
@@ -208,6 +212,30 @@ final class SyncRules {
                 }
                 return r.state() == FORCED_OPEN ? new Denied(null) : new Granted(null);
         }
+    }
+
+    /** A new half-open generation with one trial, claimed by this node under a new lease. */
+    private static BreakerRecord firstTrial(BreakerRecord r, Context ctx) {
+        long wall = ctx.wallMillis();
+        return r.withState(HALF_OPEN, r.generation() + 1)
+                .withProbes(1, 0, wall, ctx.node())
+                .withLease(ctx.node(), wall + ctx.leaseMillis(), wall);
+    }
+
+    /**
+     * The lease renewal of a node running {@code held} trials of the record's half-open generation: once a quarter of
+     * its lease has passed, the lease is extended to a full {@link Context#leaseMillis} from now. Run on every worker
+     * pass (at least once per sync interval), so a live holder's lease never ends while its trials run.
+     */
+    static Decision renewal(BreakerRecord r, long syncedGeneration, int held, Context ctx) {
+        if (r == null || held <= 0 || r.state() != HALF_OPEN || r.generation() != syncedGeneration) {
+            return DONE;
+        }
+        long wall = ctx.wallMillis();
+        if (r.leaseOf(ctx.node()) - wall > ctx.leaseMillis() * 3 / 4) {
+            return DONE;
+        }
+        return new Write(r.withLease(ctx.node(), wall + ctx.leaseMillis(), wall), false);
     }
 
     /**
@@ -244,7 +272,8 @@ final class SyncRules {
                 0,
                 wall,
                 ctx.node(),
-                reports);
+                reports,
+                Map.of());
     }
 
     /** The local phase a record stands for, at {@code wallMillis}. */
@@ -256,7 +285,8 @@ final class SyncRules {
 
     /** A closed record with no failures. */
     static BreakerRecord closed(long generation, Context ctx) {
-        return new BreakerRecord(CLOSED, generation, 0L, 0L, 0, 0, 0, 0, ctx.wallMillis(), ctx.node(), Map.of());
+        return new BreakerRecord(
+                CLOSED, generation, 0L, 0L, 0, 0, 0, 0, ctx.wallMillis(), ctx.node(), Map.of(), Map.of());
     }
 
     private static long ceilMillis(long nanos) {

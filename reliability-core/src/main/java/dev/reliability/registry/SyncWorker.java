@@ -201,6 +201,11 @@ final class SyncWorker implements StateStore.ChangeListener {
         return time.millis();
     }
 
+    /** A trial claim's lease: two sync intervals, renewed once per interval by the holder's refresh. */
+    long leaseMillis() {
+        return 2 * Math.max(1L, syncNanos / 1_000_000L);
+    }
+
     boolean isDown() {
         return down.get() || closed;
     }

@@ -43,13 +43,18 @@ class PersistentBreakerTest {
     }
 
     private Registry node(StateStore store, SharingPolicy policy, CircuitBreakerListener... listeners) {
+        return node(store, policy, sync, listeners);
+    }
+
+    private Registry node(
+            StateStore store, SharingPolicy policy, ManualScheduler scheduler, CircuitBreakerListener... listeners) {
         Registry.Builder builder = Registry.builder()
                 .timeSource(time)
                 .stateStore(store)
                 .sharingPolicy(policy)
                 .syncInterval(Duration.ofSeconds(1))
                 .flushDelay(Duration.ZERO)
-                .syncExecutor(sync);
+                .syncExecutor(scheduler);
         for (CircuitBreakerListener l : listeners) {
             builder.listener(l);
         }
@@ -346,7 +351,53 @@ class PersistentBreakerTest {
     }
 
     @Test
-    void aTrialLostWithItsNodeIsReclaimedAfterMaxWaitInHalfOpen() {
+    void aTrialWhoseNodeStopsRenewingIsReclaimedAfterItsLeaseWhateverMaxWaitInHalfOpenSays() {
+        ManualScheduler aWorker = new ManualScheduler(time); // a's JVM: its worker runs only while we advance it
+        CircuitBreaker a = node(backing, SharingPolicy.ANY_NODE, aWorker).circuitBreaker("payments", config);
+        CircuitBreaker b = node(backing).circuitBreaker("payments", config);
+        fail(a, 3);
+        aWorker.runDue();
+        sync.advance(Duration.ofSeconds(30));
+        assertThat(a.tryAcquirePermission()).isTrue(); // and a's JVM dies during the trial: nothing renews its lease
+        assertThat(b.tryAcquirePermission()).isFalse();
+
+        sync.advance(Duration.ofSeconds(1));
+        assertThat(b.tryAcquirePermission())
+                .as("the lease of two sync intervals is still live")
+                .isFalse(); // and b asks the store again one sync interval later at the soonest
+        sync.advance(Duration.ofSeconds(1));
+
+        assertThat(b.tryAcquirePermission()).isTrue(); // 2 s after the claim, with maxWaitInHalfOpen at 60 s
+        assertThat(b.tryAcquirePermission()).isFalse(); // one permit, still
+        b.onSuccess(0);
+        assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
+    }
+
+    @Test
+    void aLiveHolderKeepsItsTrialPastManySyncIntervals() {
+        CircuitBreaker a = node(backing).circuitBreaker("payments", config);
+        CircuitBreaker b = node(backing).circuitBreaker("payments", config);
+        Registry c = node(backing);
+        fail(a, 3);
+        sync.advance(Duration.ofSeconds(30));
+        assertThat(a.tryAcquirePermission()).isTrue(); // a's trial call takes its time; its worker renews the lease
+
+        for (int second = 0; second < 20; second++) {
+            sync.advance(Duration.ofMillis(1_000));
+            assertThat(b.tryAcquirePermission()).as("b after %d s", second + 1).isFalse();
+            assertThat(c.circuitBreaker("payments", config).tryAcquirePermission())
+                    .as("c after %d s", second + 1)
+                    .isFalse();
+        }
+
+        a.onSuccess(0);
+        flush();
+        sync.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.CLOSED);
+    }
+
+    @Test
+    void aLiveNodesHungTrialIsReclaimedAfterMaxWaitInHalfOpen() {
         CircuitBreakerConfig waiting =
                 config.toBuilder().maxWaitInHalfOpen(Duration.ofSeconds(10)).build();
         CircuitBreaker a = node(backing).circuitBreaker("payments", waiting);
@@ -355,10 +406,12 @@ class PersistentBreakerTest {
         sync.advance(Duration.ofSeconds(1));
         assertThat(b.state()).isEqualTo(CircuitState.OPEN);
         sync.advance(Duration.ofSeconds(29));
-        assertThat(a.tryAcquirePermission()).isTrue(); // and a's JVM dies with the permit
+        assertThat(a.tryAcquirePermission()).isTrue(); // and the call hangs: a's worker keeps renewing its lease
+        assertThat(b.tryAcquirePermission()).isFalse();
+        sync.advance(Duration.ofSeconds(9));
         assertThat(b.tryAcquirePermission()).isFalse();
 
-        sync.advance(Duration.ofSeconds(10));
+        sync.advance(Duration.ofSeconds(1));
 
         assertThat(b.tryAcquirePermission()).isTrue();
         b.onSuccess(0);

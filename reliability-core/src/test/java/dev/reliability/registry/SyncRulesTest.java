@@ -16,7 +16,9 @@ import dev.reliability.registry.SyncRules.Granted;
 import dev.reliability.registry.SyncRules.Local;
 import dev.reliability.registry.SyncRules.Write;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,10 +26,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The sync protocol's conflict rules, from a table: (stored record, local state) → decision. No store, no clock. */
 class SyncRulesTest {
     private static final long WALL = 1_000_000L;
+    private static final long LEASE = 2_000L;
 
     /** The stored record of a table row. */
     private static BreakerRecord rec(SyncedState state, long generation) {
-        return new BreakerRecord(state, generation, 0L, 30_000L, 0, 0, 0, 0, WALL, "other", Map.of());
+        return new BreakerRecord(state, generation, 0L, 30_000L, 0, 0, 0, 0, WALL, "other", Map.of(), Map.of());
     }
 
     /** The local side of a table row: nothing queued until a modifier says so. */
@@ -84,7 +87,7 @@ class SyncRulesTest {
     }
 
     private static SyncRules.Context ctx(int quorum, int successThreshold) {
-        return new SyncRules.Context(quorum, "me", WALL, 3, successThreshold, 1, 60_000_000_000L);
+        return new SyncRules.Context(quorum, "me", WALL, 3, successThreshold, 1, 60_000_000_000L, LEASE);
     }
 
     private static Arguments row(String rule, BreakerRecord stored, L local, String expected) {
@@ -201,24 +204,104 @@ class SyncRulesTest {
     static Stream<Arguments> claims() {
         BreakerRecord halfOpenTaken = rec(HALF_OPEN, 3).withProbes(1, 0, WALL, "other");
         BreakerRecord openLater =
-                new BreakerRecord(OPEN, 3, WALL + 1_000, 30_000L, 0, 0, 0, 0, WALL, "other", Map.of());
+                new BreakerRecord(OPEN, 3, WALL + 1_000, 30_000L, 0, 0, 0, 0, WALL, "other", Map.of(), Map.of());
         return Stream.of(
                 Arguments.of("nothing stored: a local decision", null, 0L, "granted"),
-                Arguments.of("the first claim after the open time", rec(OPEN, 2), 2L, "granted half-open g3 p1"),
+                Arguments.of(
+                        "the first claim after the open time",
+                        rec(OPEN, 2),
+                        2L,
+                        "granted half-open g3 p1 leases {me=+2000}"),
                 Arguments.of("a newer remote open not over yet", openLater, 2L, "denied, adopt open g3"),
                 Arguments.of(
                         "a free permit in half-open",
                         rec(HALF_OPEN, 3).withProbes(0, 0, WALL, "other"),
                         3L,
-                        "granted half-open g3 p1"),
+                        "granted half-open g3 p1 leases {me=+2000}"),
                 Arguments.of("every permit out on another node", halfOpenTaken, 2L, "denied, adopt half-open g3 p1"),
                 Arguments.of("every permit out, already adopted", halfOpenTaken, 3L, "denied"),
                 Arguments.of(
                         "every permit out for maxWaitInHalfOpen",
                         rec(HALF_OPEN, 3).withProbes(1, 0, WALL - 60_000, "other"),
                         3L,
-                        "granted half-open g4 p1"),
-                Arguments.of("forced open", rec(FORCED_OPEN, 3), 3L, "denied"));
+                        "granted half-open g4 p1 leases {me=+2000}"),
+                Arguments.of("forced open", rec(FORCED_OPEN, 3), 3L, "denied"),
+                Arguments.of(
+                        "every permit out, its holder's lease live",
+                        held("other", WALL + 1, WALL - 5_000),
+                        3L,
+                        "denied"),
+                Arguments.of(
+                        "every permit out, its holder's lease ended: reclaimed long before maxWaitInHalfOpen",
+                        held("other", WALL, WALL - 5_000),
+                        3L,
+                        "granted half-open g4 p1 leases {me=+2000}"),
+                Arguments.of(
+                        "every permit out under a live lease for maxWaitInHalfOpen: a live holder's hung trial",
+                        held("other", WALL + 1_000, WALL - 60_000),
+                        3L,
+                        "granted half-open g4 p1 leases {me=+2000}"),
+                Arguments.of(
+                        "two holders, one lease live",
+                        held("other", WALL + 1, WALL - 5_000).withLease("third", WALL - 1, WALL - 5_000),
+                        3L,
+                        "denied"),
+                Arguments.of(
+                        "a record of the format before leases waits for maxWaitInHalfOpen",
+                        rec(HALF_OPEN, 3).withProbes(1, 0, WALL - 59_999, "other"),
+                        3L,
+                        "denied"));
+    }
+
+    /** A half-open record of generation 3 whose one permit {@code holder} claimed at {@code since}, leased until then. */
+    private static BreakerRecord held(String holder, long leaseUntil, long since) {
+        return rec(HALF_OPEN, 3).withProbes(1, 0, since, holder).withLease(holder, leaseUntil, since);
+    }
+
+    static Stream<Arguments> renewals() {
+        return Stream.of(
+                Arguments.of(
+                        "a quarter of the lease passed",
+                        held("me", WALL + 1_500, WALL),
+                        3L,
+                        1,
+                        "write " + "half-open g3 p1 leases {me=+2000}"),
+                Arguments.of("less than a quarter passed", held("me", WALL + 1_501, WALL), 3L, 1, "done"),
+                Arguments.of(
+                        "the lease ended but nobody reclaimed it yet",
+                        held("me", WALL - 1, WALL - 3_000),
+                        3L,
+                        1,
+                        "write half-open g3 p1 leases {me=+2000}"),
+                Arguments.of(
+                        "another holder's lease stays",
+                        held("me", WALL + 100, WALL).withLease("other", WALL + 900, WALL),
+                        3L,
+                        1,
+                        "write half-open g3 p1 leases {me=+2000, other=+900}"),
+                Arguments.of("no trial running here", held("me", WALL + 100, WALL), 3L, 0, "done"),
+                Arguments.of("a newer generation", held("other", WALL + 100, WALL), 2L, 1, "done"),
+                Arguments.of("not half-open", rec(OPEN, 3), 3L, 1, "done"),
+                Arguments.of("nothing stored", null, 0L, 1, "done"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("renewals")
+    void renewal(String rule, BreakerRecord stored, long synced, int held, String expected) {
+        Decision renewal = SyncRules.renewal(stored, synced, held, ctx(1, 1));
+
+        assertThat(describe(renewal)).isEqualTo(expected);
+    }
+
+    @Test
+    void leasesSurviveEncodingAndARecordWithoutThemDecodesAsBefore() {
+        BreakerRecord leased = held("other", WALL + 1, WALL);
+        BreakerRecord old = rec(HALF_OPEN, 3).withProbes(1, 0, WALL, "other");
+
+        assertThat(BreakerRecord.decode(leased.encode())).contains(leased);
+        assertThat(old.encode().asMap()).doesNotContainKey("leases"); // the format before leases, byte for byte
+        assertThat(BreakerRecord.decode(old.encode())).contains(old);
+        assertThat(old.leasesEnded(WALL + 1_000_000)).isFalse();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -260,6 +343,11 @@ class SyncRulesTest {
         }
         if (!r.reports().isEmpty()) {
             s += " r" + r.reports().size();
+        }
+        if (!r.leases().isEmpty()) {
+            Map<String, String> leases = new TreeMap<>();
+            r.leases().forEach((node, until) -> leases.put(node, String.format("%+d", until - WALL)));
+            s += " leases " + leases;
         }
         return s;
     }

@@ -1,6 +1,7 @@
 package dev.reliability.state.jdbc;
 
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.reliability.TimeSource;
 import dev.reliability.state.StateStore;
 import dev.reliability.state.StateStoreException;
@@ -613,6 +614,7 @@ public final class JdbcStateStore implements StateStore {
                     }
                     lostConnection = true;
                     current = afterLostConnection;
+                    freshConnections();
                     continue;
                 }
                 // H2's MERGE: a racing first insert fails instead of updating; nothing was applied. Under contention
@@ -627,6 +629,18 @@ public final class JdbcStateStore implements StateStore {
             }
             closeQuietly(c);
             return result;
+        }
+    }
+
+    /**
+     * After a lost connection, makes the next one fresh: the pool's idle connections were most likely lost with it (a
+     * restarted server, a network cut, backends terminated together) and would fail the one retry as well. Only for the
+     * pool the store owns; a caller's pool validates (or not) by its own settings.
+     */
+    private void freshConnections() {
+        HikariPoolMXBean pool = ownPool == null ? null : ownPool.getHikariPoolMXBean();
+        if (pool != null) {
+            pool.softEvictConnections();
         }
     }
 

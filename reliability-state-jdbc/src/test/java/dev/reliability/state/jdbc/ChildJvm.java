@@ -32,13 +32,18 @@ final class ChildJvm {
 
     /** Starts {@code CrashChild} with these JVM options and arguments, printing to {@code out}; stderr is discarded. */
     static ChildJvm start(Path out, List<String> jvmOptions, String... args) throws IOException {
+        return start(CrashChild.class, out, jvmOptions, args);
+    }
+
+    /** Starts {@code main} with these JVM options and arguments, printing to {@code out}; stderr is discarded. */
+    static ChildJvm start(Class<?> main, Path out, List<String> jvmOptions, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(FAST_START);
         command.addAll(jvmOptions);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add(CrashChild.class.getName());
+        command.add(main.getName());
         command.addAll(Arrays.asList(args));
         Process process = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
@@ -85,6 +90,10 @@ final class ChildJvm {
             throw new AssertionError("the child did not exit");
         }
         return lines();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
     }
 
     int exitValue() {
