@@ -572,8 +572,9 @@ public final class JdbcStateStore implements StateStore {
     }
 
     /**
-     * Runs one operation on a fresh connection. A conflict (serialization failure, deadlock, H2's {@code MERGE} race)
-     * rolled the statement back, so the work runs again, up to {@link Builder#maxAttempts(int)} times in all. A lost
+     * Runs one operation on a fresh connection. A conflict (serialization failure, deadlock) rolled the statement back,
+     * so the work runs again, up to {@link Builder#maxAttempts(int)} times in all; H2's {@code MERGE} race, up to
+     * {@value #H2_MERGE_RACE_ATTEMPTS} times. A lost
      * connection is one broken connection, not yet an outage: the operation gets one more connection (if it has an
      * attempt left), on which it runs {@code afterLostConnection}, since the lost statement may or may not have been
      * applied.

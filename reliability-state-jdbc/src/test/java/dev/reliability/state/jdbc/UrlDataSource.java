@@ -4,7 +4,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 
-/** A DataSource over {@link DriverManager}, so the store needs no compile-time dependency on any driver. */
+/** A DataSource over {@link DriverManager} for tests: a new connection per call, no pool. */
 final class UrlDataSource extends AbstractDataSource {
     private final String url;
 
