@@ -54,7 +54,10 @@ import java.util.function.Supplier;
 final class SyncWorker implements StateStore.ChangeListener {
     private static final Logger LOGGER = System.getLogger("dev.reliability");
 
-    /** Keys per batched read: one statement each on SQL stores, far below any bind-parameter limit. */
+    /**
+     * Keys per batched read, so one failing call costs at most this many records' refresh. A store splits a call further
+     * where its statements need it (the JDBC store reads 512 keys per statement).
+     */
     static final int CHUNK = 1000;
 
     /** The prefix every key the worker reads or watches starts with. */

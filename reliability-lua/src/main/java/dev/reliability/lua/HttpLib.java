@@ -112,6 +112,10 @@ final class HttpLib extends TwoArgFunction {
         return request;
     }
 
+    private static Varargs timedOut(String call, Duration timeout) {
+        return failure(call + ": timed out after " + Args.format(Args.seconds(timeout)) + "s");
+    }
+
     private Varargs send(HttpRequest.Builder request, String function) {
         HttpRequest built = request.build();
         Duration timeout = built.timeout().orElse(DEFAULT_TIMEOUT);
@@ -129,11 +133,11 @@ final class HttpLib extends TwoArgFunction {
             if (guard != null) {
                 guard.checkClock(); // the run's own limit came first: it ends the run
             }
-            return failure(call + ": timed out after " + Args.format(Args.seconds(timeout)) + "s");
+            return timedOut(call, timeout);
         } catch (ExecutionException failed) {
             Throwable cause = failed.getCause();
             if (cause instanceof HttpTimeoutException) {
-                return failure(call + ": timed out after " + Args.format(Args.seconds(timeout)) + "s");
+                return timedOut(call, timeout);
             }
             if (cause instanceof BodyTooLarge) {
                 return failure(call + ": response body larger than the limit of " + bodyLimit + " bytes");
