@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
@@ -241,52 +243,62 @@ class PostgresBlockedTableIT {
         Load total = new Load();
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch ready = new CountDownLatch(THREADS);
+        // Dedicated threads: the common pool may run fewer tasks at once than THREADS (one on two cores), and the
+        // latch below waits for all of them.
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
         List<CompletableFuture<Void>> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
             int offset = t * (BREAKERS / THREADS);
-            threads.add(CompletableFuture.runAsync(() -> {
-                Load mine = new Load();
-                ready.countDown();
-                for (long k = 0; !stop.get(); k++) {
-                    if (k % 64 == 0) {
-                        LockSupport.parkNanos(50_000);
-                    }
-                    CircuitBreaker breaker = closed.get((int) ((k + offset) % BREAKERS));
-                    boolean failing = k % 7 == 0;
-                    long start = System.nanoTime();
-                    try {
-                        breaker.run(() -> {
-                            if (failing) {
-                                throw new IOException("service down");
+            threads.add(CompletableFuture.runAsync(
+                    () -> {
+                        Load mine = new Load();
+                        ready.countDown();
+                        for (long k = 0; !stop.get(); k++) {
+                            if (k % 64 == 0) {
+                                LockSupport.parkNanos(50_000);
                             }
-                        });
-                    } catch (IOException expected) {
-                        mine.failures++;
-                    }
-                    long took = System.nanoTime() - start;
-                    mine.closedCalls.record(took);
-                    mine.closedMaxNanos = Math.max(mine.closedMaxNanos, took);
-                    if (k % 10 == 0) {
-                        start = System.nanoTime();
-                        try {
-                            open.run(() -> {});
-                            throw new AssertionError("the open breaker let a call through");
-                        } catch (CallNotPermittedException expected) {
-                            mine.rejections++;
+                            CircuitBreaker breaker = closed.get((int) ((k + offset) % BREAKERS));
+                            boolean failing = k % 7 == 0;
+                            long start = System.nanoTime();
+                            try {
+                                breaker.run(() -> {
+                                    if (failing) {
+                                        throw new IOException("service down");
+                                    }
+                                });
+                            } catch (IOException expected) {
+                                mine.failures++;
+                            }
+                            long took = System.nanoTime() - start;
+                            mine.closedCalls.record(took);
+                            mine.closedMaxNanos = Math.max(mine.closedMaxNanos, took);
+                            if (k % 10 == 0) {
+                                start = System.nanoTime();
+                                try {
+                                    open.run(() -> {});
+                                    throw new AssertionError("the open breaker let a call through");
+                                } catch (CallNotPermittedException expected) {
+                                    mine.rejections++;
+                                }
+                                took = System.nanoTime() - start;
+                                mine.rejectedCalls.record(took);
+                                mine.rejectedMaxNanos = Math.max(mine.rejectedMaxNanos, took);
+                            }
                         }
-                        took = System.nanoTime() - start;
-                        mine.rejectedCalls.record(took);
-                        mine.rejectedMaxNanos = Math.max(mine.rejectedMaxNanos, took);
-                    }
-                }
-                total.add(mine);
-            }));
+                        total.add(mine);
+                    },
+                    pool));
         }
-        ready.await();
-        SYSTEM.sleep(duration);
-        stop.set(true);
-        for (CompletableFuture<Void> thread : threads) {
-            thread.get();
+        try {
+            ready.await();
+            SYSTEM.sleep(duration);
+            stop.set(true);
+            for (CompletableFuture<Void> thread : threads) {
+                thread.get();
+            }
+        } finally {
+            stop.set(true);
+            pool.shutdown();
         }
         return total;
     }
