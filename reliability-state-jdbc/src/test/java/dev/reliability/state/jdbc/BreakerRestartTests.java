@@ -55,12 +55,14 @@ abstract class BreakerRestartTests {
         // Then a third JVM finds it open for the remaining time only
         try (BreakerNodes third = BreakerNodes.start(nodeArgs())) {
             assertThat(third.ask("state")).startsWith("open");
-            // The third JVM answers between these two readings, so its remaining time lies between their bounds.
+            // The third JVM answers between these two readings, so its remaining time lies between their bounds, give
+            // or take the stored deadline's conversions between the wall clock and the monotonic one: each pairs two
+            // clock readings that a loaded scheduler may separate by milliseconds (10 ms seen under load 16).
             long asked = time.millis();
             long retryAfter = Long.parseLong(third.ask("retryAfter"));
             long answered = time.millis();
             assertThat(retryAfter)
-                    .isLessThanOrEqualTo(OPEN_MS - (asked - openedAt) + 5)
+                    .isLessThanOrEqualTo(OPEN_MS - (asked - openedAt) + 100)
                     .isGreaterThan(OPEN_MS - (answered - openedAt) - 2_000);
             assertThat(asked).isGreaterThan(openedAt);
         }
