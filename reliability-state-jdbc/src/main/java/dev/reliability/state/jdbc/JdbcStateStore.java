@@ -108,6 +108,9 @@ public final class JdbcStateStore implements StateStore {
     private final TimeMode timeMode;
     private final TimeSource timeSource;
     private final int queryTimeoutSeconds;
+    /** The own pool's sessions time statements out ({@link UrlPool#timesOutOnServer}), so statements need not. */
+    private final boolean sessionTimeout;
+
     private final long maxValueBytes;
     private final int maxAttempts;
     private final String valuesTable;
@@ -134,6 +137,7 @@ public final class JdbcStateStore implements StateStore {
         this.sql = DialectSql.of(dialect, valuesTable, locksTable, timeMode);
         this.ownPool = ownPool;
         this.owned = b.owned;
+        this.sessionTimeout = ownPool != null && UrlPool.timesOutOnServer(ownPool.getJdbcUrl());
     }
 
     /**
@@ -412,7 +416,7 @@ public final class JdbcStateStore implements StateStore {
                 if (poolUrl != null) {
                     // Each attempt of an operation waits its share, so a database that is down holds a caller for
                     // about one query timeout in all, not one per attempt.
-                    pool = UrlPool.open(poolUrl, queryTimeout.dividedBy(maxAttempts));
+                    pool = UrlPool.open(poolUrl, queryTimeout.dividedBy(maxAttempts), queryTimeout);
                 }
                 DataSource source = pool != null ? pool : dataSource;
                 SqlDialect resolved = dialect;
@@ -671,7 +675,9 @@ public final class JdbcStateStore implements StateStore {
             throws SQLException {
         PreparedStatement ps = c.prepareStatement(template.sql());
         try {
-            ps.setQueryTimeout(queryTimeoutSeconds);
+            if (!sessionTimeout) {
+                ps.setQueryTimeout(queryTimeoutSeconds);
+            }
             template.bind(ps, timeMode, clientNow(), ttlMillis, values);
             return ps;
         } catch (SQLException | RuntimeException e) {
