@@ -52,8 +52,9 @@ import javax.sql.DataSource;
  * version for versioned records, and insert-if-absent-or-expired for locks. Operations that transform a structured
  * value in Java ({@code listPush}, {@code listPop}, {@code compareAndSet}, a double {@code increment}, and the rare
  * increment of a numeric string) read the row and write it back with a compare-and-set on its version, repeating on a
- * race. Every statement gets the query timeout, and values
- * are always bound as parameters.
+ * race. Every statement gets the query timeout (in a PostgreSQL pool of {@link #builderForUrl(String)}, as the
+ * session's {@code statement_timeout}, which spares the driver a timer task per statement), and values are always
+ * bound as parameters.
  *
  * <p><b>Connections.</b> The store expects connections in auto-commit mode, and the default isolation level of the
  * database (read committed on PostgreSQL). A connection handed out with auto-commit off is used as it is: the store
@@ -161,7 +162,9 @@ public final class JdbcStateStore implements StateStore {
      * operation gets it; one that fails with a connection error is dropped and replaced, and the operation is retried
      * on a new connection only if it may run twice (see the class comment). An operation waits for a connection at
      * most about the {@link Builder#queryTimeout(Duration) query timeout} in all, shared among its {@link
-     * Builder#maxAttempts(int) attempts} (at least 250 ms each). {@link #close()} closes the pool. For other pool
+     * Builder#maxAttempts(int) attempts} (at least 250 ms each). On PostgreSQL each connection is opened with {@code
+     * SET statement_timeout} to the query timeout, in place of a timeout on each statement. {@link #close()} closes the
+     * pool. For other pool
      * settings, pass your own pool to {@link #builder(DataSource)}. The URL's password never appears in a message or
      * in {@code toString}.
      *

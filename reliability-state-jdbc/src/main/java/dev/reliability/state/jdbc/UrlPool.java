@@ -64,7 +64,9 @@ final class UrlPool {
         config.setValidationTimeout(Math.max(250, waitMillis / 2));
         if (timesOutOnServer(url)) {
             // Once per connection, which then stays in auto-commit: a SET outside a transaction holds for the session.
-            config.setConnectionInitSql("SET statement_timeout = " + Math.max(1, statementTimeout.toMillis()));
+            // Whole seconds, rounded up, as the store's per-statement timeout elsewhere.
+            long seconds = Math.max(1, (statementTimeout.toMillis() + 999) / 1000);
+            config.setConnectionInitSql("SET statement_timeout = " + seconds * 1000);
         }
         try {
             return new HikariDataSource(config);
