@@ -164,9 +164,8 @@ public final class JdbcStateStore implements StateStore {
      * most about the {@link Builder#queryTimeout(Duration) query timeout} in all, shared among its {@link
      * Builder#maxAttempts(int) attempts} (at least 250 ms each). On PostgreSQL each connection is opened with {@code
      * SET statement_timeout} to the query timeout, in place of a timeout on each statement. {@link #close()} closes the
-     * pool. For other pool
-     * settings, pass your own pool to {@link #builder(DataSource)}. The URL's password never appears in a message or
-     * in {@code toString}.
+     * pool. For other pool settings, pass your own pool to {@link #builder(DataSource)}. The URL's password never
+     * appears in a message or in {@code toString}.
      *
      * @param jdbcUrl a JDBC URL with its credentials, such as {@code jdbc:postgresql://db/app?user=app}
      * @return a builder

@@ -27,7 +27,7 @@ final class UrlPool {
     /**
      * Whether the pool's connections time their statements out on the server, so that the store need not set a query
      * timeout on each statement. On PostgreSQL it does: the driver times each {@code setQueryTimeout} with a task on a
-     * timer thread, woken for every statement (a fifth of the CPU of a run of increments), while the session's {@code
+     * timer thread, woken for every statement (in a run of increments, a sixth of the CPU of the calling thread), while the session's {@code
      * statement_timeout} cancels a statement on the server as the driver's cancel would, with the same SQLState.
      */
     static boolean timesOutOnServer(String url) {
