@@ -19,9 +19,13 @@ import org.junit.jupiter.api.Test;
  * it is listed.
  */
 class CliJarLicencesIT {
-    /** Package roots of the bundled works, and the coordinates LICENSE-THIRD-PARTY names them by. */
+    /** Class path prefixes of the bundled works, and the coordinates LICENSE-THIRD-PARTY names them by. */
     private static final Map<String, String> BUNDLED = Map.ofEntries(
             Map.entry("org/luaj/", "org.luaj:luaj-jse"),
+            // LuaJ's command-line tools sit in the unnamed package
+            Map.entry("lua.class", "org.luaj:luaj-jse"),
+            Map.entry("luac.class", "org.luaj:luaj-jse"),
+            Map.entry("luajc", "org.luaj:luaj-jse"),
             Map.entry("com/zaxxer/hikari/", "com.zaxxer:HikariCP"),
             Map.entry("org/slf4j/", "org.slf4j:slf4j-api"),
             Map.entry("org/postgresql/", "org.postgresql:postgresql"),
