@@ -107,6 +107,7 @@ final class SyncWorker implements StateStore.ChangeListener {
     private final AtomicLong outages = new AtomicLong();
     private volatile Future<?> tick;
     private volatile StateStore.Watch watch;
+    private final AtomicBoolean watchStarted = new AtomicBoolean();
     private volatile boolean closed;
 
     SyncWorker(
@@ -139,8 +140,9 @@ final class SyncWorker implements StateStore.ChangeListener {
     }
 
     /**
-     * Starts the refresh and, where the store can push changes, the watch. Both hold the worker weakly: it stays alive
-     * while its registry or any of its breakers is reachable, and once none is, the refresh stops the owned thread.
+     * Starts the refresh; the watch follows the first breaker or budget ({@link #startWatch()}). Both hold the worker
+     * weakly: it stays alive while its registry or any of its breakers is reachable, and once none is, the refresh
+     * stops the owned thread.
      */
     void start() {
         WeakReference<SyncWorker> self = new WeakReference<>(this);
@@ -162,7 +164,22 @@ final class SyncWorker implements StateStore.ChangeListener {
                 syncNanos,
                 syncNanos,
                 TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * Starts the watch when the first breaker or budget registers: it serves only them, and on PostgreSQL it holds a
+     * connection of its own and wakes for every write to the values table, so a registry that never gets one (a CLI
+     * run that only uses the state module) must not pay for it.
+     */
+    private void startWatch() {
+        if (!watchStarted.compareAndSet(false, true)) {
+            return;
+        }
+        WeakReference<SyncWorker> self = new WeakReference<>(this);
         submit(() -> {
+            if (closed) {
+                return;
+            }
             try {
                 watch = store.watch(KEY_PREFIX, new WeakListener(self)).orElse(null);
             } catch (RuntimeException noPush) {
@@ -219,6 +236,7 @@ final class SyncWorker implements StateStore.ChangeListener {
 
     void register(BreakerLink link) {
         links.put(link.key, link);
+        startWatch();
     }
 
     void unregister(BreakerLink link) {
@@ -228,6 +246,7 @@ final class SyncWorker implements StateStore.ChangeListener {
     /** Adds a shared budget and adopts (or creates) its record as soon as the worker can. */
     void register(BudgetLink budget) {
         budgets.put(budget.key, budget);
+        startWatch();
         submit(() -> budget.sync(this, null));
     }
 

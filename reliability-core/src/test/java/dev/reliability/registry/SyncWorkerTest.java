@@ -141,6 +141,20 @@ class SyncWorkerTest {
         assertThat(listener.get()).isNull(); // the watch is closed with the registry
     }
 
+    @Test
+    void aRegistryWithoutBreakersOpensNoWatch() {
+        AtomicReference<StateStore.ChangeListener> listener = new AtomicReference<>();
+        Registry registry = node(pushing(backing, listener)).build();
+        sync.advance(Duration.ofSeconds(5));
+        assertThat(listener.get()).isNull(); // nothing to watch for: no listening connection
+
+        registry.circuitBreaker("payments", config);
+        sync.runDue();
+        assertThat(listener.get()).isNotNull();
+        registry.close();
+        assertThat(listener.get()).isNull();
+    }
+
     // ---------------------------------------------------------------- close
 
     @Test

@@ -39,15 +39,22 @@ final class HttpLib extends TwoArgFunction {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private static final Set<String> OPTIONS = Set.of("timeout", "headers");
 
-    private final HttpClient client;
     private final int bodyLimit;
+    /** Built by the first request: building one sets up TLS, about 0.7 s of CPU that most runs never use. */
+    private HttpClient client;
 
     HttpLib(int bodyLimit) {
         this.bodyLimit = bodyLimit;
-        this.client = HttpClient.newBuilder()
-                .connectTimeout(DEFAULT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NORMAL)
-                .build();
+    }
+
+    private synchronized HttpClient client() {
+        if (client == null) {
+            client = HttpClient.newBuilder()
+                    .connectTimeout(DEFAULT_TIMEOUT)
+                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    .build();
+        }
+        return client;
     }
 
     @Override
@@ -123,7 +130,7 @@ final class HttpLib extends TwoArgFunction {
         long runLeft = guard == null ? Long.MAX_VALUE : guard.nanosLeft();
         String call = "http." + function + " " + built.uri();
         CappedBody body = new CappedBody(bodyLimit);
-        CompletableFuture<HttpResponse<byte[]>> pending = client.sendAsync(built, info -> body);
+        CompletableFuture<HttpResponse<byte[]>> pending = client().sendAsync(built, info -> body);
         HttpResponse<byte[]> response;
         try {
             response = pending.get(Math.min(timeout.toNanos(), Math.max(0, runLeft)), TimeUnit.NANOSECONDS);

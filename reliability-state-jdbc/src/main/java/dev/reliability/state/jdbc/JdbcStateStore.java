@@ -52,8 +52,9 @@ import javax.sql.DataSource;
  * version for versioned records, and insert-if-absent-or-expired for locks. Operations that transform a structured
  * value in Java ({@code listPush}, {@code listPop}, {@code compareAndSet}, a double {@code increment}, and the rare
  * increment of a numeric string) read the row and write it back with a compare-and-set on its version, repeating on a
- * race. Every statement gets the query timeout, and values
- * are always bound as parameters.
+ * race. Every statement gets the query timeout (in a PostgreSQL pool of {@link #builderForUrl(String)}, as the
+ * session's {@code statement_timeout}, which spares the driver a timer task per statement), and values are always
+ * bound as parameters.
  *
  * <p><b>Connections.</b> The store expects connections in auto-commit mode, and the default isolation level of the
  * database (read committed on PostgreSQL). A connection handed out with auto-commit off is used as it is: the store
@@ -108,6 +109,9 @@ public final class JdbcStateStore implements StateStore {
     private final TimeMode timeMode;
     private final TimeSource timeSource;
     private final int queryTimeoutSeconds;
+    /** The own pool's sessions time statements out ({@link UrlPool#timesOutOnServer}), so statements need not. */
+    private final boolean sessionTimeout;
+
     private final long maxValueBytes;
     private final int maxAttempts;
     private final String valuesTable;
@@ -134,6 +138,7 @@ public final class JdbcStateStore implements StateStore {
         this.sql = DialectSql.of(dialect, valuesTable, locksTable, timeMode);
         this.ownPool = ownPool;
         this.owned = b.owned;
+        this.sessionTimeout = ownPool != null && UrlPool.timesOutOnServer(ownPool.getJdbcUrl());
     }
 
     /**
@@ -157,9 +162,10 @@ public final class JdbcStateStore implements StateStore {
      * operation gets it; one that fails with a connection error is dropped and replaced, and the operation is retried
      * on a new connection only if it may run twice (see the class comment). An operation waits for a connection at
      * most about the {@link Builder#queryTimeout(Duration) query timeout} in all, shared among its {@link
-     * Builder#maxAttempts(int) attempts} (at least 250 ms each). {@link #close()} closes the pool. For other pool
-     * settings, pass your own pool to {@link #builder(DataSource)}. The URL's password never appears in a message or
-     * in {@code toString}.
+     * Builder#maxAttempts(int) attempts} (at least 250 ms each). On PostgreSQL each connection is opened with {@code
+     * SET statement_timeout} to the query timeout, in place of a timeout on each statement. {@link #close()} closes the
+     * pool. For other pool settings, pass your own pool to {@link #builder(DataSource)}. The URL's password never
+     * appears in a message or in {@code toString}.
      *
      * @param jdbcUrl a JDBC URL with its credentials, such as {@code jdbc:postgresql://db/app?user=app}
      * @return a builder
@@ -412,7 +418,7 @@ public final class JdbcStateStore implements StateStore {
                 if (poolUrl != null) {
                     // Each attempt of an operation waits its share, so a database that is down holds a caller for
                     // about one query timeout in all, not one per attempt.
-                    pool = UrlPool.open(poolUrl, queryTimeout.dividedBy(maxAttempts));
+                    pool = UrlPool.open(poolUrl, queryTimeout.dividedBy(maxAttempts), queryTimeout);
                 }
                 DataSource source = pool != null ? pool : dataSource;
                 SqlDialect resolved = dialect;
@@ -671,7 +677,9 @@ public final class JdbcStateStore implements StateStore {
             throws SQLException {
         PreparedStatement ps = c.prepareStatement(template.sql());
         try {
-            ps.setQueryTimeout(queryTimeoutSeconds);
+            if (!sessionTimeout) {
+                ps.setQueryTimeout(queryTimeoutSeconds);
+            }
             template.bind(ps, timeMode, clientNow(), ttlMillis, values);
             return ps;
         } catch (SQLException | RuntimeException e) {

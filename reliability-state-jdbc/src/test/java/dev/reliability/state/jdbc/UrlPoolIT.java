@@ -31,14 +31,16 @@ class UrlPoolIT {
             + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16).toLowerCase(Locale.ROOT);
     private DataSource admin;
     private Tables tables;
+    private String[] names;
+    private String url;
     private JdbcStateStore store;
 
     @BeforeEach
     void open() {
         admin = ServerDatabase.POSTGRESQL.dataSource();
         tables = new Tables(admin);
-        String[] names = tables.next();
-        String url = ServerDatabase.POSTGRESQL.url();
+        names = tables.next();
+        url = ServerDatabase.POSTGRESQL.url();
         url += (url.contains("?") ? "&" : "?") + "ApplicationName=" + application;
         store = JdbcStateStore.builderForUrl(url)
                 .valuesTable(names[0])
@@ -100,6 +102,38 @@ class UrlPoolIT {
 
         awaitBackends(Set::isEmpty);
         assertThat(backends()).isEmpty();
+    }
+
+    @Test
+    void aStatementBlockedBeyondTheQueryTimeoutIsCancelledByTheServer() throws Exception {
+        // The pool's sessions carry statement_timeout instead of a driver timer per statement: a write that waits for
+        // a row lock longer than the query timeout still ends as TIMEOUT, and is not applied.
+        store.increment("n", 1);
+        try (JdbcStateStore impatient = JdbcStateStore.builderForUrl(url)
+                        .valuesTable(names[0])
+                        .locksTable(names[1])
+                        .createTables(false)
+                        .queryTimeout(Duration.ofSeconds(1))
+                        .build();
+                Connection holder = admin.getConnection()) {
+            holder.setAutoCommit(false);
+            try (PreparedStatement lock =
+                    holder.prepareStatement("SELECT 1 FROM " + names[0] + " WHERE state_key = ? FOR UPDATE")) {
+                lock.setString(1, "n");
+                lock.executeQuery().close();
+            }
+            TimeSource time = TimeSource.system();
+            long start = time.nanoTime();
+            try {
+                impatient.increment("n", 1);
+                throw new AssertionError("the increment should have timed out behind the row lock");
+            } catch (StateStoreException timedOut) {
+                assertThat(timedOut.kind()).isEqualTo(Kind.TIMEOUT);
+            }
+            assertThat(Duration.ofNanos(time.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+            holder.rollback();
+        }
+        assertThat(store.get("n")).contains(StateValue.of(1));
     }
 
     private Set<Integer> backends() throws SQLException {
