@@ -35,8 +35,8 @@ import java.util.random.RandomGenerator;
  * If the thread is interrupted during a wait, the interrupt flag is restored and the last failure is rethrown.
  *
  * <p>Every call is counted, always: {@link #stats()} returns the outcomes (with or without a retry), the retries made
- * and those the budget refused. Counting costs one uncontended {@link LongAdder} increment per call; it reads no clock
- * and allocates nothing.
+ * and those the budget refused. Counting costs one {@link LongAdder} increment per call; it reads no clock and
+ * allocates nothing.
  *
  * <p>The first attempt reads no clock and allocates nothing unless the policy has a deadline, a budget or listeners.
  * Waits go through the {@link TimeSource}; jitter comes from the {@link RandomGenerator}. Thread-safe: one instance

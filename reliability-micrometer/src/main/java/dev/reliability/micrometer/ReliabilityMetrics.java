@@ -140,6 +140,12 @@ public final class ReliabilityMetrics implements MeterBinder, AutoCloseable {
         // Outside this lock: the registry calls the follower under its own lock, which is then taken before this one.
         if (subscribe) {
             registry.subscribe(follower); // reports the members there are now, registering them in every bound registry
+            synchronized (this) {
+                if (!closed) {
+                    return;
+                }
+            }
+            registry.unsubscribe(follower); // closed while subscribing: leave nothing behind in the registry
         }
     }
 
