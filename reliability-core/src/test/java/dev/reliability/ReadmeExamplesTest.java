@@ -14,17 +14,13 @@ import dev.reliability.retry.Retry;
 import dev.reliability.retry.RetryBudget;
 import dev.reliability.retry.RetryPolicy;
 import dev.reliability.testing.ManualTimeSource;
+import dev.reliability.testing.ReadmeBlocks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The README's Java quick starts, compiled and run. The README copies the marked blocks. */
@@ -116,23 +112,9 @@ class ReadmeExamplesTest {
         String readme = Files.readString(Path.of("..", "README.md"));
         String source = Files.readString(Path.of("src/test/java/dev/reliability/ReadmeExamplesTest.java"));
 
-        for (String block : quotedBlocks(source)) {
+        for (String block : ReadmeBlocks.in(source)) {
             assertThat(readme).contains(block);
         }
-        assertThat(quotedBlocks(source)).isNotEmpty();
-    }
-
-    /** The lines between "// README: name" and "// README: end", with the method's indentation removed. */
-    static List<String> quotedBlocks(String source) {
-        List<String> blocks = new ArrayList<>();
-        Matcher matcher = Pattern.compile("// README: (?!end)\\w+\\n(.*?)\\n\\s*// README: end", Pattern.DOTALL)
-                .matcher(source);
-        while (matcher.find()) {
-            blocks.add(matcher.group(1)
-                    .lines()
-                    .map(line -> line.replaceFirst("^ {8}", ""))
-                    .collect(Collectors.joining("\n")));
-        }
-        return blocks;
+        assertThat(ReadmeBlocks.in(source)).isNotEmpty();
     }
 }

@@ -8,6 +8,8 @@ import dev.reliability.retry.RetryPolicy;
 import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -17,6 +19,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * A retry whose first attempt succeeds: the cost a retry adds to every healthy call.
@@ -25,6 +28,12 @@ import org.openjdk.jmh.annotations.State;
  * that the successful first attempt never reaches. The retry (and Failsafe's executor) is built once per trial and
  * shared by all benchmark threads, as a service would share it; only the call is measured. {@link #plainCall} is the
  * same call without a retry.
+ *
+ * <p>Every library counts the calls' outcomes, as a service exporting metrics needs: ours always counts ({@link
+ * Retry#stats()}); Resilience4j always counts too ({@code Retry.getMetrics()}); Failsafe keeps no counts, so its policy
+ * gets the listeners that keep the same ones ({@code onSuccess} and {@code onFailure} split by attempt count into
+ * {@link LongAdder}s, {@code onRetry} counting retries). At the end of each trial, each library's count of calls that
+ * succeeded without a retry must have grown, or the run fails.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -50,6 +59,9 @@ public class RetryBenchmark {
         /** One retried call, bound at setup so that the measured path allocates only what the library allocates. */
         Supplier<Object> call;
 
+        /** The library's own count of calls that succeeded without a retry, read at the end of the trial. */
+        LongSupplier succeededWithoutRetry;
+
         /**
          * Builds the retry of the selected library around the callee.
          *
@@ -66,31 +78,56 @@ public class RetryBenchmark {
             };
         }
 
-        private static Supplier<Object> reliability(Callee callee) {
+        /**
+         * Fails the run if the library did not count the calls it measured.
+         *
+         * @throws IllegalStateException if no call was counted as a success without a retry
+         */
+        @TearDown
+        public void checkCounted() {
+            long counted = succeededWithoutRetry.getAsLong();
+            if (counted <= 0) {
+                throw new IllegalStateException(impl + " counted " + counted + " calls succeeding without a retry");
+            }
+        }
+
+        private Supplier<Object> reliability(Callee callee) {
             RetryPolicy policy = RetryPolicy.builder()
                     .maxAttempts(MAX_ATTEMPTS)
                     .backoff(Backoff.fixed(DELAY))
                     .build();
             Retry retry = Retry.of("bench", policy);
+            succeededWithoutRetry = () -> retry.stats().succeededWithoutRetry();
             dev.reliability.CheckedSupplier<Object, RuntimeException> supplier = callee.supplier;
             return () -> retry.execute(supplier);
         }
 
-        private static Supplier<Object> resilience4j(Callee callee) {
+        private Supplier<Object> resilience4j(Callee callee) {
             RetryConfig config = RetryConfig.custom()
                     .maxAttempts(MAX_ATTEMPTS)
                     .waitDuration(DELAY)
                     .build();
             io.github.resilience4j.retry.Retry retry = io.github.resilience4j.retry.Retry.of("bench", config);
+            succeededWithoutRetry = () -> retry.getMetrics().getNumberOfSuccessfulCallsWithoutRetryAttempt();
             Supplier<Object> supplier = callee::call;
             return () -> retry.executeSupplier(supplier);
         }
 
-        private static Supplier<Object> failsafe(Callee callee) {
+        private Supplier<Object> failsafe(Callee callee) {
+            // The counts Resilience4j and ours keep, kept by Failsafe's listeners.
+            LongAdder okWithoutRetry = new LongAdder();
+            LongAdder okAfterRetry = new LongAdder();
+            LongAdder failedWithoutRetry = new LongAdder();
+            LongAdder failedAfterRetry = new LongAdder();
+            LongAdder retries = new LongAdder();
             dev.failsafe.RetryPolicy<Object> policy = dev.failsafe.RetryPolicy.builder()
                     .withMaxAttempts(MAX_ATTEMPTS)
                     .withDelay(DELAY)
+                    .onSuccess(e -> (e.getAttemptCount() == 1 ? okWithoutRetry : okAfterRetry).increment())
+                    .onFailure(e -> (e.getAttemptCount() == 1 ? failedWithoutRetry : failedAfterRetry).increment())
+                    .onRetry(e -> retries.increment())
                     .build();
+            succeededWithoutRetry = okWithoutRetry::sum;
             // Failsafe.with(policy) is built once: building an executor per call would charge Failsafe for setup.
             FailsafeExecutor<Object> executor = Failsafe.with(policy);
             dev.failsafe.function.CheckedSupplier<Object> supplier = callee::call;

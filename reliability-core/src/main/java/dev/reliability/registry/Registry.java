@@ -16,27 +16,36 @@ import dev.reliability.circuitbreaker.StateTransition;
 import dev.reliability.internal.BreakerSync;
 import dev.reliability.internal.Listeners;
 import dev.reliability.internal.SharedBudgets;
+import dev.reliability.retry.Retry;
 import dev.reliability.retry.RetryBudget;
+import dev.reliability.retry.RetryPolicy;
 import dev.reliability.state.StateStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.random.RandomGenerator;
 
 /**
- * Creates and keeps named circuit breakers, and supplies what they run <em>with</em>: the {@link TimeSource}, the
- * random generator, the listeners and, optionally, a {@link StateStore} that makes breakers survive restarts and
- * shares them between JVMs.
+ * Creates and keeps named circuit breakers, retries and retry budgets, and supplies what they run <em>with</em>: the
+ * {@link TimeSource}, the random generator, the listeners and, optionally, a {@link StateStore} that makes breakers
+ * survive restarts and shares them between JVMs.
  *
  * <pre>{@code
  * Registry registry = Registry.builder().timeSource(TimeSource.system()).listener(listener).build();
  * CircuitBreaker breaker = registry.circuitBreaker("payments", config);   // get or create by name
+ * Retry retry = registry.retry("inventory", policy);                      // the same for retries
  * }</pre>
+ *
+ * <p>What a registry holds can be listed ({@link #circuitBreakerNames()}, {@link #retryNames()}, {@link
+ * #retryBudgetNames()}) and followed as it changes ({@link #subscribe}), which is how a metrics binding finds every
+ * member.
  *
  * <p><b>Persistent and shared breakers.</b> With {@link Builder#stateStore}, every breaker the registry creates keeps
  * a versioned record in the store, under the key {@code reliability:breaker:<name>}: state, generation, open-until
@@ -105,6 +114,9 @@ public final class Registry implements AutoCloseable {
 
     private final ConcurrentHashMap<String, Entry> breakers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, RetryBudget> budgets = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Retry> retries = new ConcurrentHashMap<>();
+    /** Guarded by {@link #lock}, under which every member is created and removed, so each is announced once. */
+    private final List<RegistryListener> registryListeners = new ArrayList<>();
     /** A logical clock for idleness: ticks on every lookup, never reads real time. */
     private final AtomicLong ticks = new AtomicLong();
 
@@ -237,6 +249,7 @@ public final class Registry implements AutoCloseable {
         }
         Entry entry = new Entry(breaker, detachable, sync);
         breakers.put(name, entry);
+        announce("onCircuitBreakerAdded", name, listener -> listener.onCircuitBreakerAdded(breaker));
         return entry;
     }
 
@@ -267,7 +280,7 @@ public final class Registry implements AutoCloseable {
             throw new IllegalStateException(
                     "maxBreakers (" + maxBreakers + ") reached and no breaker is CLOSED, so none can be evicted");
         }
-        detach(breakers.remove(idlest), worker);
+        removed(breakers.remove(idlest));
     }
 
     /**
@@ -302,16 +315,25 @@ public final class Registry implements AutoCloseable {
                     name.length());
             StateStore.checkKey(name, "name");
         }
-        RetryBudget budget = budgets.computeIfAbsent(
-                name,
-                n -> worker == null
-                        ? RetryBudget.builder()
-                                .retryRatio(template.retryRatio())
-                                .minRetriesPerSecond(template.minRetriesPerSecond())
-                                .maxTokens(template.maxTokens())
-                                .timeSource(timeSource)
-                                .build()
-                        : sharedBudget(n, template));
+        RetryBudget budget = budgets.get(name);
+        if (budget == null) {
+            synchronized (lock) {
+                budget = budgets.get(name);
+                if (budget == null) {
+                    RetryBudget created = worker == null
+                            ? RetryBudget.builder()
+                                    .retryRatio(template.retryRatio())
+                                    .minRetriesPerSecond(template.minRetriesPerSecond())
+                                    .maxTokens(template.maxTokens())
+                                    .timeSource(timeSource)
+                                    .build()
+                            : sharedBudget(name, template);
+                    budgets.put(name, created);
+                    announce("onRetryBudgetAdded", name, listener -> listener.onRetryBudgetAdded(name, created));
+                    budget = created;
+                }
+            }
+        }
         boolean same = budget.retryRatio() == template.retryRatio()
                 && budget.minRetriesPerSecond() == template.minRetriesPerSecond()
                 && budget.maxTokens() == template.maxTokens();
@@ -329,6 +351,153 @@ public final class Registry implements AutoCloseable {
         RetryBudget budget = (RetryBudget) SharedBudgets.create(template, timeSource, link.ledger);
         worker.register(link);
         return budget;
+    }
+
+    /**
+     * Returns the retry with this name, creating it with {@code policy}, the registry's time source and its random
+     * generator if it does not exist. The registry only keeps retries so that they can be found by name (a metrics
+     * binding counts on it); a retry holds no resource, and there is no bound on how many the registry keeps.
+     *
+     * <pre>{@code
+     * Retry retry = registry.retry("inventory", RetryPolicy.builder().maxAttempts(4).build());
+     * }</pre>
+     *
+     * @param name the retry's name
+     * @param policy the policy the retry must have
+     * @return the retry
+     * @throws NullPointerException if an argument is null
+     * @throws IllegalArgumentException if {@code name} is blank
+     * @throws IllegalStateException if the retry exists with a different policy (the message names both), or the
+     *     registry is closed
+     */
+    public Retry retry(String name, RetryPolicy policy) {
+        checkName(name, "name");
+        checkNotNull(policy, "policy");
+        checkOpen();
+        Retry retry = retries.get(name);
+        if (retry == null) {
+            synchronized (lock) {
+                retry = retries.get(name);
+                if (retry == null) {
+                    Retry created = Retry.of(name, policy, timeSource, random);
+                    retries.put(name, created);
+                    announce("onRetryAdded", name, listener -> listener.onRetryAdded(created));
+                    retry = created;
+                }
+            }
+        }
+        RetryPolicy existing = retry.policy();
+        if (existing != policy && !existing.equals(policy)) {
+            throw new IllegalStateException(
+                    "retry '" + name + "' already exists with policy " + existing + ", requested policy " + policy);
+        }
+        return retry;
+    }
+
+    /**
+     * Returns the retry with this name if it exists, without creating it.
+     *
+     * @param name the retry's name
+     * @return the retry, or empty
+     * @throws NullPointerException if {@code name} is null
+     */
+    public Optional<Retry> findRetry(String name) {
+        checkNotNull(name, "name");
+        return Optional.ofNullable(retries.get(name));
+    }
+
+    /**
+     * Returns the names of the retries in this registry, sorted.
+     *
+     * @return a new sorted, unmodifiable list
+     */
+    public List<String> retryNames() {
+        return sorted(retries.keySet());
+    }
+
+    /**
+     * Returns the retry budget with this name if it exists, without creating it.
+     *
+     * @param name the budget's name
+     * @return the budget, or empty
+     * @throws NullPointerException if {@code name} is null
+     */
+    public Optional<RetryBudget> findRetryBudget(String name) {
+        checkNotNull(name, "name");
+        return Optional.ofNullable(budgets.get(name));
+    }
+
+    /**
+     * Returns the names of the retry budgets in this registry, sorted: those made by {@link #retryBudget}, not the
+     * budgets built on their own and set on a policy.
+     *
+     * @return a new sorted, unmodifiable list
+     */
+    public List<String> retryBudgetNames() {
+        return sorted(budgets.keySet());
+    }
+
+    /**
+     * Adds a listener that learns of the registry's breakers, retries and retry budgets: first every one the registry
+     * holds now, on this thread, then each one created or removed later, until {@link #unsubscribe}. Works on a closed
+     * registry too, which creates nothing more.
+     *
+     * @param listener the listener
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public void subscribe(RegistryListener listener) {
+        checkNotNull(listener, "listener");
+        synchronized (lock) {
+            registryListeners.add(listener);
+            for (String name : sorted(breakers.keySet())) {
+                CircuitBreaker breaker = breakers.get(name).breaker;
+                deliver(listener, "onCircuitBreakerAdded", name, l -> l.onCircuitBreakerAdded(breaker));
+            }
+            for (String name : sorted(retries.keySet())) {
+                Retry retry = retries.get(name);
+                deliver(listener, "onRetryAdded", name, l -> l.onRetryAdded(retry));
+            }
+            for (String name : sorted(budgets.keySet())) {
+                RetryBudget budget = budgets.get(name);
+                deliver(listener, "onRetryBudgetAdded", name, l -> l.onRetryBudgetAdded(name, budget));
+            }
+        }
+    }
+
+    /**
+     * Removes a listener added by {@link #subscribe}; it is called no more once this returns.
+     *
+     * @param listener the listener
+     * @return true if it was subscribed
+     * @throws NullPointerException if {@code listener} is null
+     */
+    public boolean unsubscribe(RegistryListener listener) {
+        checkNotNull(listener, "listener");
+        synchronized (lock) {
+            return registryListeners.remove(listener);
+        }
+    }
+
+    /** Tells every registry listener of a change; called with the lock held. */
+    private void announce(String event, String source, Consumer<RegistryListener> call) {
+        for (RegistryListener listener : registryListeners) {
+            deliver(listener, event, source, call);
+        }
+    }
+
+    private static void deliver(
+            RegistryListener listener, String event, String source, Consumer<RegistryListener> call) {
+        try {
+            call.accept(listener);
+        } catch (Throwable thrown) {
+            Listeners.listenerFailed(event, source, thrown);
+        }
+    }
+
+    private static List<String> sorted(Set<String> keys) {
+        List<String> names = new ArrayList<>(keys);
+        names.sort(null);
+        return List.copyOf(names);
     }
 
     /**
@@ -350,9 +519,7 @@ public final class Registry implements AutoCloseable {
      * @return a new sorted, unmodifiable list
      */
     public List<String> circuitBreakerNames() {
-        List<String> names = new ArrayList<>(breakers.keySet());
-        names.sort(null);
-        return List.copyOf(names);
+        return sorted(breakers.keySet());
     }
 
     /**
@@ -382,17 +549,15 @@ public final class Registry implements AutoCloseable {
      */
     public boolean remove(String name) {
         checkNotNull(name, "name");
-        Entry removed;
         synchronized (lock) {
-            removed = breakers.remove(name);
+            return removed(breakers.remove(name));
         }
-        detach(removed, worker);
-        return removed != null;
     }
 
-    private static void detach(Entry entry, SyncWorker worker) {
+    /** Detaches a breaker that left the map and announces it; called with the lock held. */
+    private boolean removed(Entry entry) {
         if (entry == null) {
-            return;
+            return false;
         }
         if (entry.detachable != null) {
             entry.detachable.detach();
@@ -400,6 +565,9 @@ public final class Registry implements AutoCloseable {
         if (entry.sync != null) {
             worker.unregister(entry.sync); // what it queued is still written
         }
+        CircuitBreaker breaker = entry.breaker;
+        announce("onCircuitBreakerRemoved", breaker.name(), listener -> listener.onCircuitBreakerRemoved(breaker));
+        return true;
     }
 
     private void checkOpen() {

@@ -17,6 +17,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -33,6 +34,10 @@ import java.util.random.RandomGenerator;
  * action's {@code throws X} clause and nothing is wrapped. When it ends on a rejected result, that result is returned.
  * If the thread is interrupted during a wait, the interrupt flag is restored and the last failure is rethrown.
  *
+ * <p>Every call is counted, always: {@link #stats()} returns the outcomes (with or without a retry), the retries made
+ * and those the budget refused. Counting costs one {@link LongAdder} increment per call; it reads no clock and
+ * allocates nothing.
+ *
  * <p>The first attempt reads no clock and allocates nothing unless the policy has a deadline, a budget or listeners.
  * Waits go through the {@link TimeSource}; jitter comes from the {@link RandomGenerator}. Thread-safe: one instance
  * may serve any number of concurrent calls, as long as its random generator is thread-safe (the default is).
@@ -46,6 +51,13 @@ public final class Retry {
     private final RetryPolicy policy;
     private final TimeSource timeSource;
     private final RandomGenerator random;
+    // The counters of RetryStats. LongAdders, so that threads sharing a retry do not contend on one cache line.
+    private final LongAdder succeededWithoutRetry = new LongAdder();
+    private final LongAdder succeededAfterRetry = new LongAdder();
+    private final LongAdder failedWithoutRetry = new LongAdder();
+    private final LongAdder failedAfterRetry = new LongAdder();
+    private final LongAdder retries = new LongAdder();
+    private final LongAdder rejectedRetries = new LongAdder();
 
     private Retry(String name, RetryPolicy policy, TimeSource timeSource, RandomGenerator random) {
         this.name = checkName(name, "name");
@@ -102,6 +114,23 @@ public final class Retry {
     }
 
     /**
+     * Returns this retry's counters since it was created: how its calls ended, the retries they made and the retries
+     * the budget refused. Reading them allocates the snapshot; counting them costs the calls no clock read and no
+     * allocation. See {@link RetryStats} for what each count holds.
+     *
+     * @return a new snapshot
+     */
+    public RetryStats stats() {
+        return new RetryStats(
+                succeededWithoutRetry.sum(),
+                succeededAfterRetry.sum(),
+                failedWithoutRetry.sum(),
+                failedAfterRetry.sum(),
+                retries.sum(),
+                rejectedRetries.sum());
+    }
+
+    /**
      * Calls {@code action}, retrying it under the policy, and returns its result.
      *
      * @param action the call to make
@@ -125,6 +154,7 @@ public final class Retry {
         if (policy.isRetryableResult(result)) {
             return retryAfterFailure(action, null, result, start);
         }
+        succeededWithoutRetry.increment();
         publish(Event.SUCCESS, 1, Duration.ZERO, null, result);
         return result;
     }
@@ -183,14 +213,17 @@ public final class Retry {
         for (int attempt = 1; ; attempt++) {
             Duration delay = nextDelay(attempt, failure, result, previous, start);
             if (delay == null) {
+                countFailed(attempt);
                 return end(failure, result);
             }
             try {
                 timeSource.sleep(delay);
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
+                countFailed(attempt);
                 return end(failure, result);
             }
+            retries.increment();
             previous = delay;
             failure = null;
             try {
@@ -202,10 +235,16 @@ public final class Retry {
                 result = null;
             }
             if (failure == null && !policy.isRetryableResult(result)) {
+                succeededAfterRetry.increment();
                 publish(Event.SUCCESS, attempt + 1, Duration.ZERO, null, result);
                 return result;
             }
         }
+    }
+
+    /** Counts a call that ended on a failure after {@code attempts} attempts had started. */
+    private void countFailed(int attempts) {
+        (attempts <= 1 ? failedWithoutRetry : failedAfterRetry).increment();
     }
 
     private static <T> T end(Throwable failure, T result) {
@@ -235,6 +274,7 @@ public final class Retry {
             return null;
         }
         if (policy.hasBudget() && !policy.budgetOrNull().tryAcquireRetry()) {
+            rejectedRetries.increment();
             publish(Event.EXHAUSTED, attempt, Duration.ZERO, failure, result);
             return null;
         }
@@ -300,28 +340,45 @@ public final class Retry {
         private final ScheduledExecutorService scheduler;
         private final long start;
         // Attempts never overlap and each is started by the previous one's completion or its scheduled task, which
-        // order these fields; only cancellation reads pending and inFlight from another thread.
-        private int attempt;
+        // order these fields; only cancellation reads pending, inFlight and attempt from another thread.
+        private volatile int attempt;
         private Duration previous;
         private volatile Future<?> pending;
         private volatile CompletionStage<T> inFlight;
+        /** Set before the result is completed with a value that the policy still rejects: a failed call. */
+        private volatile boolean endsOnRejectedResult;
 
         AsyncCall(Supplier<? extends CompletionStage<T>> action, ScheduledExecutorService scheduler, long start) {
             this.action = action;
             this.scheduler = scheduler;
             this.start = start;
-            result.whenComplete((value, failure) -> {
-                if (result.isCancelled()) {
-                    cancelWork();
-                }
-            });
+            result.whenComplete(this::onEnd);
+        }
+
+        /**
+         * Counts the call, once, however its future was completed: by this call, or by a cancellation (or any other
+         * completion) from outside, which a completion of ours can race.
+         */
+        private void onEnd(T value, Throwable failure) {
+            if (result.isCancelled()) {
+                cancelWork();
+                countFailed(attempt);
+            } else if (failure instanceof VirtualMachineError) {
+                return; // never retried, never an event, never counted
+            } else if (failure != null || endsOnRejectedResult) {
+                countFailed(attempt);
+            } else {
+                (attempt <= 1 ? succeededWithoutRetry : succeededAfterRetry).increment();
+            }
         }
 
         void attempt() {
             if (result.isDone()) {
                 return;
             }
-            attempt++;
+            if (++attempt > 1) {
+                retries.increment();
+            }
             CompletionStage<T> stage;
             try {
                 stage = checkNotNull(action.get(), "the action's CompletionStage");
@@ -352,6 +409,7 @@ public final class Retry {
                 if (failure != null) {
                     result.completeExceptionally(failure);
                 } else {
+                    endsOnRejectedResult = true;
                     result.complete(value);
                 }
                 return;

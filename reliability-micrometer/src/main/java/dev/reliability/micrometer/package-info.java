@@ -1,0 +1,5 @@
+/**
+ * A Micrometer binding: {@link dev.reliability.micrometer.ReliabilityMetrics} exposes a registry's breakers, retries
+ * and retry budgets as meters.
+ */
+package dev.reliability.micrometer;
