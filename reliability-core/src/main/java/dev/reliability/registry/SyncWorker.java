@@ -105,6 +105,9 @@ final class SyncWorker implements StateStore.ChangeListener {
     private final AtomicBoolean changeScheduled = new AtomicBoolean();
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicLong outages = new AtomicLong();
+    /** When the current outage began, on the monotonic clock. */
+    private volatile long downSinceNanos;
+
     private volatile Future<?> tick;
     private volatile StateStore.Watch watch;
     private volatile boolean closed;
@@ -211,6 +214,19 @@ final class SyncWorker implements StateStore.ChangeListener {
 
     boolean isDown() {
         return down.get() || closed;
+    }
+
+    /**
+     * Whether half-open trials are decided locally: the registry is closed, or the store has been failing for at least
+     * a trial lease ({@link #leaseMillis}). A shorter loss may be this node's alone (its connections cut, a slow
+     * answer) while the others still claim trials in the store, so until then a trial waits rather than run beside
+     * theirs; a real outage lasts longer, and then every node decides for itself.
+     */
+    boolean decidesTrialsLocally() {
+        if (closed) {
+            return true;
+        }
+        return down.get() && time.nanoTime() - downSinceNanos >= leaseMillis() * 1_000_000L;
     }
 
     long outages() {
@@ -331,6 +347,7 @@ final class SyncWorker implements StateStore.ChangeListener {
         if (!down.compareAndSet(false, true)) {
             return;
         }
+        downSinceNanos = time.nanoTime();
         outages.incrementAndGet();
         LOGGER.log(
                 Level.WARNING,

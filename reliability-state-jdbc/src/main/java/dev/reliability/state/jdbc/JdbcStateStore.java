@@ -586,7 +586,6 @@ public final class JdbcStateStore implements StateStore {
      */
     private <T> T execute(String operation, Work<T> work, Work<T> afterLostConnection) {
         checkOpen();
-        boolean lostConnection = false;
         Work<T> current = work;
         for (int attempt = 1; ; attempt++) {
             Connection c;
@@ -594,8 +593,7 @@ public final class JdbcStateStore implements StateStore {
                 c = dataSource.getConnection();
             } catch (SQLException e) {
                 // Nothing was sent, so any operation may try again.
-                if (attempt < maxAttempts && !lostConnection && SqlErrors.isConnectionFailure(e)) {
-                    lostConnection = true;
+                if (attempt < maxAttempts && SqlErrors.isConnectionFailure(e)) {
                     continue;
                 }
                 throw failure(operation, e);
@@ -610,10 +608,9 @@ public final class JdbcStateStore implements StateStore {
             } catch (SQLException e) {
                 closeQuietly(c);
                 if (SqlErrors.isConnectionFailure(e)) {
-                    if (attempt >= maxAttempts || lostConnection || afterLostConnection == null) {
+                    if (attempt >= maxAttempts || afterLostConnection == null) {
                         throw failure(operation, e);
                     }
-                    lostConnection = true;
                     current = afterLostConnection;
                     freshConnections();
                     continue;

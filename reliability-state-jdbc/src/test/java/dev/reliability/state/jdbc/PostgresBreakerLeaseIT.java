@@ -11,6 +11,8 @@ import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,9 +50,10 @@ class PostgresBreakerLeaseIT {
     private Tables tables;
     private String[] names;
     private Path backend;
+    private long started;
 
     @BeforeEach
-    void connect(@TempDir Path dir) throws IOException {
+    void connect(@TempDir Path dir) throws IOException, SQLException {
         pool = new TestPool(ServerDatabase.POSTGRESQL.dataSource());
         tables = new Tables(pool);
         names = tables.next();
@@ -60,6 +63,8 @@ class PostgresBreakerLeaseIT {
                 .build()) {
             assertThat(tablesCreated.dialect()).isEqualTo(SqlDialect.POSTGRESQL);
         }
+        recordHistory();
+        started = time.millis();
         backend = dir.resolve("backend");
         set("up");
         String url = ServerDatabase.POSTGRESQL.url();
@@ -83,6 +88,13 @@ class PostgresBreakerLeaseIT {
         set("exit");
         for (ChildJvm node : nodes) {
             node.kill(); // after exit, or at once if the test failed before
+        }
+        if (!nodes.isEmpty()) {
+            System.out.println("PostgresBreakerLeaseIT: timeline in " + writeTimeline(started));
+        }
+        try (Connection c = pool.getConnection();
+                Statement s = c.createStatement()) {
+            s.execute("DROP TABLE IF EXISTS " + names[0] + "_h");
         }
         tables.dropAll();
         pool.close();
@@ -137,7 +149,6 @@ class PostgresBreakerLeaseIT {
 
         assertThat(quietTrials.size()).as("trials while failing").isGreaterThanOrEqualTo(3);
         // Printed, not checked: two trials ~45 ms apart with the store answering were seen in 4 of 10 runs (README).
-        System.out.println("PostgresBreakerLeaseIT: quiet failing phase " + timeline(failing, storm));
         // Calls beyond the threshold are printed, not checked: the target of NODES - 1 is not met yet (see README).
         assertThat(terminated).as("backends of the nodes terminated").isPositive();
         assertThat(hangTrials)
@@ -145,6 +156,58 @@ class PostgresBreakerLeaseIT {
                 .hasSize(1);
         assertThat(permitted - recovered).as("ms to permit after the recovery").isLessThanOrEqualTo(5_000);
         assertThat(storeFailures).as("calls failed by the store").isEmpty();
+    }
+
+    /**
+     * Keeps every version of the record in a history table, written by a trigger in the writing transaction, with the
+     * database's clock: the timeline file shows each claim, renewal and adoption source beside the nodes' events.
+     */
+    private void recordHistory() throws SQLException {
+        String history = names[0] + "_h";
+        try (Connection c = pool.getConnection();
+                Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE " + history + " (at_ms BIGINT, version BIGINT, text_value TEXT)");
+            s.execute("CREATE FUNCTION " + history + "_f() RETURNS trigger AS $$ BEGIN INSERT INTO " + history
+                    + " VALUES ((extract(epoch FROM clock_timestamp()) * 1000)::bigint, NEW.version,"
+                    + " NEW.text_value); RETURN NEW; END $$ LANGUAGE plpgsql");
+            s.execute("CREATE TRIGGER " + history + "_t AFTER INSERT OR UPDATE ON " + names[0]
+                    + " FOR EACH ROW EXECUTE FUNCTION " + history + "_f()");
+        }
+    }
+
+    /** Writes every node's lines and every record version since {@code fromMs}, in time order; returns the file. */
+    private Path writeTimeline(long fromMs) throws Exception {
+        List<long[]> order = new ArrayList<>();
+        List<String> text = new ArrayList<>();
+        for (int i = 0; i < NODES; i++) {
+            for (String line : nodes.get(i).lines()) {
+                String[] f = line.split(" ");
+                if (f.length > 1 && Long.parseLong(f[1]) >= fromMs) {
+                    order.add(new long[] {Long.parseLong(f[1]), text.size()});
+                    text.add((Long.parseLong(f[1]) - fromMs) + " node" + i + " " + line);
+                }
+            }
+        }
+        try (Connection c = pool.getConnection();
+                PreparedStatement ps = c.prepareStatement("SELECT at_ms, version, text_value FROM " + names[0]
+                        + "_h WHERE at_ms >= ? ORDER BY version")) {
+            ps.setLong(1, fromMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    order.add(new long[] {rs.getLong(1), text.size()});
+                    text.add((rs.getLong(1) - fromMs) + " store v" + rs.getLong(2) + " " + rs.getString(3));
+                }
+            }
+        }
+        order.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
+        List<String> sorted = new ArrayList<>();
+        for (long[] o : order) {
+            sorted.add(text.get((int) o[1]));
+        }
+        Path file = Path.of("target", "lease-it-" + fromMs + ".txt").toAbsolutePath();
+        Files.createDirectories(file.getParent());
+        Files.write(file, sorted, StandardCharsets.UTF_8);
+        return file;
     }
 
     /** Counts the trials closer than half an open duration to the one before: two trials in one open period. */
