@@ -206,7 +206,7 @@ final class BreakerLink implements BreakerSync {
             return true; // this node's own open under a quorum: its trials are its own
         }
         if (worker.isDown()) {
-            return worker.decidesTrialsLocally(); // a real outage: the breaker runs on local state
+            return decidesTrialsLocally(); // an outage: local state, one node deciding trials
         }
         if (denied && worker.time.nanoTime() - deniedUntilNanos < 0) {
             return false; // every trial permit is out on other nodes: ask again after the next refresh
@@ -226,7 +226,12 @@ final class BreakerLink implements BreakerSync {
             return true; // granted just after the deadline: the permit is this caller's after all
         }
         // No answer in time starts an outage; its first lease decides nothing locally (see decidesTrialsLocally).
-        return granted != null ? granted : worker.decidesTrialsLocally();
+        return granted != null ? granted : decidesTrialsLocally();
+    }
+
+    private boolean decidesTrialsLocally() {
+        BreakerRecord k = known;
+        return worker.decidesTrialsLocally(k == null || k.node().equals(worker.node), handle.maxWaitInHalfOpenNanos());
     }
 
     // ---------------------------------------------------------------- the worker
@@ -370,6 +375,9 @@ final class BreakerLink implements BreakerSync {
                 }
                 if (decision instanceof Adopt && !adopt(((Adopt) decision).record(), local.now())) {
                     continue; // a caller moved the phase since the decision: decide again on the same record
+                }
+                if (c.record() != null && c.record().generation() == syncedGeneration) {
+                    known = c.record(); // the last writer, for an outage's trials (same generation: nothing to adopt)
                 }
                 version = c.version();
                 consume(w);

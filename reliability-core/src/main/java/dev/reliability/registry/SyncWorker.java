@@ -217,16 +217,21 @@ final class SyncWorker implements StateStore.ChangeListener {
     }
 
     /**
-     * Whether half-open trials are decided locally: the registry is closed, or the store has been failing for at least
-     * a trial lease ({@link #leaseMillis}). A shorter loss may be this node's alone (its connections cut, a slow
-     * answer) while the others still claim trials in the store, so until then a trial waits rather than run beside
-     * theirs; a real outage lasts longer, and then every node decides for itself.
+     * Whether half-open trials are decided locally: the registry is closed, or the store has been failing long enough.
+     * A loss shorter than a trial lease ({@link #leaseMillis}) may be this node's alone (its connections cut, a slow
+     * answer) while the others still claim trials in the store, so no trial runs here until then. After that, only the
+     * node that wrote the last record this one saw ({@code lastWriter}) decides trials: every node that saw the same
+     * record agrees on it without talking, so an outage all nodes share (a storm of cut connections) still runs one
+     * trial per open period. The others wait {@code othersWaitNanos} ({@code maxWaitInHalfOpen}: as long as a trial
+     * may hold the permit) in case that node is gone too, then decide for themselves.
      */
-    boolean decidesTrialsLocally() {
+    boolean decidesTrialsLocally(boolean lastWriter, long othersWaitNanos) {
         if (closed) {
             return true;
         }
-        return down.get() && time.nanoTime() - downSinceNanos >= leaseMillis() * 1_000_000L;
+        long lease = leaseMillis() * 1_000_000L;
+        return down.get()
+                && time.nanoTime() - downSinceNanos >= (lastWriter ? lease : Math.max(lease, othersWaitNanos));
     }
 
     long outages() {

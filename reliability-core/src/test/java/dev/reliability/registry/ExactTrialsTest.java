@@ -138,4 +138,32 @@ class ExactTrialsTest {
             worker.shutdownNow();
         }
     }
+
+    @Test
+    void inAnOutageEveryNodeSharesOnlyTheLastWriterRunsTrialsUntilMaxWaitInHalfOpen() {
+        SwitchableStateStore forA = new SwitchableStateStore(backing);
+        SwitchableStateStore forB = new SwitchableStateStore(backing);
+        CircuitBreaker a = node(forA.store()).circuitBreaker("payments", config);
+        CircuitBreaker b = node(forB.store()).circuitBreaker("payments", config);
+        fail(a, 3);
+        sync.advance(Duration.ofSeconds(1)); // a writes its open; b adopts it: both know a wrote last
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        forA.available(false);
+        forB.available(false);
+        sync.advance(Duration.ofSeconds(29)); // both lose the store at their next refresh; then the open time ends
+
+        assertThat(a.tryAcquirePermission())
+                .as("the last writer, 28 s into the outage")
+                .isTrue();
+        assertThat(b.tryAcquirePermission()).as("another node").isFalse();
+        a.onError(0, new IOException("still down"));
+        sync.advance(Duration.ofSeconds(30));
+        assertThat(a.tryAcquirePermission())
+                .as("a again, one open duration later")
+                .isTrue();
+        assertThat(b.tryAcquirePermission()).as("b, 58 s into the outage").isFalse();
+
+        sync.advance(Duration.ofSeconds(2)); // maxWaitInHalfOpen (60 s) into the outage: a may be gone too
+        assertThat(b.tryAcquirePermission()).isTrue();
+    }
 }
