@@ -15,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
@@ -28,12 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Three JVMs ({@link LeaseNode}) share one breaker on PostgreSQL and call a backend the test switches through a file.
- * While it fails, every store connection of the three nodes is terminated every 10 ms for 5 s; then the node that runs
- * the half-open trial is killed with SIGKILL during its trial, and the backend recovers. Checked: one trial while the
- * trial node lives, the survivors permit again within 5 s of the
- * recovery (the killed node's lease ends), and no call fails because of the store. The figures of the failing phases
- * (open periods with two trials, calls beyond the threshold, outages) are printed, not asserted; under the storm a termination every 10 ms also kills the one fresh connection
- * the store retries on, which is an outage, and an outage means local decisions. Only the backends of this test's
+ * While it fails, first with the store answering, then with every store connection of the three nodes terminated every
+ * 10 ms for 5 s; then the node that runs the half-open trial is killed with SIGKILL during its trial, and the backend
+ * recovers. Checked: no open period with two trials, in the quiet phase and under the storm (when the storm cuts a node
+ * off, only the node that wrote the last record runs trials); one trial while the trial node lives; the survivors
+ * permit again within 5 s of the recovery (the killed node's lease ends); and no call fails because of the store. The
+ * calls beyond the threshold are printed, not asserted: how many reach the backend before the cluster opens depends on
+ * how fast the store propagates a failure count (see README). Every run writes its timeline, the nodes' events beside
+ * each version of the record (kept by a trigger), to {@code target/lease-it-*.txt}. Only the backends of this test's
  * nodes are terminated, by their {@code application_name}.
  */
 class PostgresBreakerLeaseIT {
@@ -148,8 +151,12 @@ class PostgresBreakerLeaseIT {
                 storeFailures.size());
 
         assertThat(quietTrials.size()).as("trials while failing").isGreaterThanOrEqualTo(3);
-        // Printed, not checked: two trials ~45 ms apart with the store answering were seen in 4 of 10 runs (README).
-        // Calls beyond the threshold are printed, not checked: the target of NODES - 1 is not met yet (see README).
+        assertThat(doubles(quietTrials))
+                .as("open periods with two trials, the store answering")
+                .isZero();
+        assertThat(doubles(stormTrials))
+                .as("open periods with two trials, connections cut")
+                .isZero();
         assertThat(terminated).as("backends of the nodes terminated").isPositive();
         assertThat(hangTrials)
                 .as("trials while the trial node lives, its call hanging")
@@ -323,7 +330,7 @@ class PostgresBreakerLeaseIT {
                 }
             }
         }
-        found.sort(null);
+        found.sort(Comparator.comparingLong(line -> Long.parseLong(line.substring(0, line.indexOf(' ')))));
         return found;
     }
 
