@@ -112,7 +112,7 @@ class PostgresBreakerLeaseIT {
 
         long failing = time.millis();
         set("down"); // a quiet failing phase first: the store answers
-        time.sleep(Duration.ofMillis(2_500));
+        time.sleep(Duration.ofMillis(3_500)); // room for 3 trials after a slow first open on a loaded machine
         long storm = time.millis();
         int terminated = terminateEvery10MsFor(Duration.ofSeconds(5));
         long calm = time.millis();
