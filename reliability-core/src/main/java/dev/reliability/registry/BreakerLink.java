@@ -198,12 +198,15 @@ final class BreakerLink implements BreakerSync {
 
     @Override
     public boolean claimTrial() {
-        if (worker.quorum() == 0 || worker.isDown()) {
-            return true; // uncoordinated: LOCAL_ONLY, or the store is down and the breaker runs on local state
+        if (worker.quorum() == 0) {
+            return true; // uncoordinated: LOCAL_ONLY
         }
         BreakerRecord k = known;
         if (worker.quorum() > 1 && k != null && k.state() == CLOSED && k.generation() == syncedGeneration) {
             return true; // this node's own open under a quorum: its trials are its own
+        }
+        if (worker.isDown()) {
+            return decidesTrialsLocally(); // an outage: local state, one node deciding trials
         }
         if (denied && worker.time.nanoTime() - deniedUntilNanos < 0) {
             return false; // every trial permit is out on other nodes: ask again after the next refresh
@@ -211,14 +214,24 @@ final class BreakerLink implements BreakerSync {
         if (!claiming.compareAndSet(false, true)) {
             return false; // another caller's claim is being decided: reject until it is
         }
+        AtomicBoolean waiting = new AtomicBoolean(true); // the caller waits for this claim's answer
         Boolean granted = worker.await(name, () -> {
             try {
-                return claim();
+                return waiting.get() && claim(waiting);
             } finally {
                 claiming.set(false);
             }
         });
-        return granted == null || granted; // no answer in time: decide locally, as during an outage
+        if (granted == null && !waiting.compareAndSet(true, false)) {
+            return true; // granted just after the deadline: the permit is this caller's after all
+        }
+        // No answer in time starts an outage; its first lease decides nothing locally (see decidesTrialsLocally).
+        return granted != null ? granted : decidesTrialsLocally();
+    }
+
+    private boolean decidesTrialsLocally() {
+        BreakerRecord k = known;
+        return worker.decidesTrialsLocally(k == null || k.node().equals(worker.node), handle.maxWaitInHalfOpenNanos());
     }
 
     // ---------------------------------------------------------------- the worker
@@ -247,31 +260,42 @@ final class BreakerLink implements BreakerSync {
         }
     }
 
-    /** Claims a trial permit in the record; the caller that asked waits for this, at most the store timeout. */
-    private boolean claim() {
+    /**
+     * Claims a trial permit in the record; the caller that asked waits for this, at most the store timeout. A grant is
+     * handed over by clearing {@code waiting}; if the caller stopped waiting first, the grant is nobody's and is not
+     * renewed, so its lease lapses and the others reclaim the permit (a renewed orphan would hold it for {@code
+     * maxWaitInHalfOpen}).
+     */
+    private boolean claim(AtomicBoolean waiting) {
         lock.lock();
         try {
             for (int i = 0; i < MAX_ATTEMPTS; i++) {
+                BreakerSnapshot basis = handle.snapshot();
                 SyncWorker.Read c = worker.read(name, key);
                 Claim decision = SyncRules.claim(c.record(), syncedGeneration, context());
                 if (decision instanceof Granted) {
                     BreakerRecord write = ((Granted) decision).write();
                     if (write == null) {
-                        return true;
+                        return waiting.compareAndSet(true, false);
                     }
                     if (worker.cas(name, key, c.version(), write)) {
                         written(c.version(), write);
+                        denied = false;
+                        if (!waiting.compareAndSet(true, false)) {
+                            return false; // its caller timed out and decided locally
+                        }
                         synchronized (this) {
                             held++; // under the lease the write holds: renewed by sync until the trial ends
                         }
-                        denied = false;
                         return true;
                     }
                     continue;
                 }
                 BreakerRecord adopt = ((Denied) decision).adopt();
                 if (adopt != null) {
-                    adopt(adopt);
+                    if (!adopt(adopt, basis)) {
+                        continue; // another caller moved the phase meanwhile: read and decide again
+                    }
                     version = c.version();
                 }
                 deniedUntilNanos = worker.time.nanoTime() + worker.syncNanos;
@@ -345,12 +369,15 @@ final class BreakerLink implements BreakerSync {
                         denied = false; // a permit given back may be claimed again, here too
                     }
                     if (write.adoptAfter()) {
-                        adopt(write.next());
+                        adopt(write.next(), local.now()); // if a caller moved on meanwhile, its transition is queued
                     }
                     return;
                 }
-                if (decision instanceof Adopt) {
-                    adopt(((Adopt) decision).record());
+                if (decision instanceof Adopt && !adopt(((Adopt) decision).record(), local.now())) {
+                    continue; // a caller moved the phase since the decision: decide again on the same record
+                }
+                if (c.record() != null && c.record().generation() == syncedGeneration) {
+                    known = c.record(); // the last writer, for an outage's trials (same generation: nothing to adopt)
                 }
                 version = c.version();
                 consume(w);
@@ -398,22 +425,25 @@ final class BreakerLink implements BreakerSync {
         known = next;
     }
 
-    /** Makes the local breaker agree with {@code r}, publishing a state change to its listeners. */
-    private void adopt(BreakerRecord r) {
+    /**
+     * Makes the local breaker agree with {@code r}, publishing a state change to its listeners, if its phase is still
+     * {@code basis}, the one the decision to adopt was made on. Returns false, changing nothing, if a caller moved the
+     * phase since (it opened, or its trial reopened it): installing over that newer phase would undo a transition
+     * nobody has written yet, so the caller decides again.
+     */
+    private boolean adopt(BreakerRecord r, BreakerSnapshot basis) {
         BreakerHandle h = handle;
-        for (int i = 0; i < MAX_ATTEMPTS; i++) {
-            BreakerSnapshot s = h.snapshot();
-            if (s.state() == CLOSED && r.state() == CLOSED) {
-                if (worker.quorum() == 1) {
-                    mergeFailures(h, s, r);
-                }
-                break;
+        BreakerSnapshot s = h.snapshot();
+        if (s.generation() != basis.generation()) {
+            return false;
+        }
+        if (s.state() == CLOSED && r.state() == CLOSED) {
+            if (worker.quorum() == 1) {
+                mergeFailures(h, s, r);
             }
-            if (s.state() == r.state() && r.generation() == syncedGeneration) {
-                break;
-            }
-            if (h.install(s.generation(), SyncRules.toLocal(r, worker.wallMillis()), true)) {
-                break;
+        } else if (s.state() != r.state() || r.generation() != syncedGeneration) {
+            if (!h.install(s.generation(), SyncRules.toLocal(r, worker.wallMillis()), true)) {
+                return false;
             }
         }
         if (r.generation() != syncedGeneration) {
@@ -421,6 +451,7 @@ final class BreakerLink implements BreakerSync {
         }
         syncedGeneration = r.generation();
         known = r;
+        return true;
     }
 
     /** A new generation: trials this node ran belong to an older one and hold no lease in it. */

@@ -58,6 +58,13 @@ final class SyncRules {
     static final Done DONE = new Done();
 
     /**
+     * How far before a stored open-until time a claim is still granted: the local open phase ends at the record's time
+     * up to the rounding of wall-clock milliseconds against the monotonic clock, so a caller that found its open time
+     * over is never denied by it; a stale caller asks a whole open duration early.
+     */
+    static final long OPEN_SLACK_MILLIS = 5L;
+
+    /**
      * The local side of one step: the breaker's state and the changes queued since the last write.
      *
      * @param now the breaker's current phase
@@ -193,7 +200,10 @@ final class SyncRules {
         long wall = ctx.wallMillis();
         switch (r.state()) {
             case OPEN:
-                if (remoteChanged && r.openUntilMs() > wall) {
+                if (r.openUntilMs() > wall + OPEN_SLACK_MILLIS) {
+                    // Not over yet, also in the generation this node agrees with: the caller decided on a phase the
+                    // worker has replaced since (a half-open adopted, then the trial's reopen adopted), so it asked up
+                    // to an open duration early. Adopting corrects the local phase; a grant would run a second trial.
                     return new Denied(r);
                 }
                 return new Granted(firstTrial(r, ctx));

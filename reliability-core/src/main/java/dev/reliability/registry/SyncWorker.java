@@ -105,6 +105,9 @@ final class SyncWorker implements StateStore.ChangeListener {
     private final AtomicBoolean changeScheduled = new AtomicBoolean();
     private final AtomicBoolean down = new AtomicBoolean();
     private final AtomicLong outages = new AtomicLong();
+    /** When the current outage began, on the monotonic clock. */
+    private volatile long downSinceNanos;
+
     private volatile Future<?> tick;
     private volatile StateStore.Watch watch;
     private final AtomicBoolean watchStarted = new AtomicBoolean();
@@ -230,6 +233,24 @@ final class SyncWorker implements StateStore.ChangeListener {
         return down.get() || closed;
     }
 
+    /**
+     * Whether half-open trials are decided locally: the registry is closed, or the store has been failing long enough.
+     * A loss shorter than a trial lease ({@link #leaseMillis}) may be this node's alone (its connections cut, a slow
+     * answer) while the others still claim trials in the store, so no trial runs here until then. After that, only the
+     * node that wrote the last record this one saw ({@code lastWriter}) decides trials: every node that saw the same
+     * record agrees on it without talking, so an outage all nodes share (a storm of cut connections) still runs one
+     * trial per open period. The others wait {@code othersWaitNanos} ({@code maxWaitInHalfOpen}: as long as a trial
+     * may hold the permit) in case that node is gone too, then decide for themselves.
+     */
+    boolean decidesTrialsLocally(boolean lastWriter, long othersWaitNanos) {
+        if (closed) {
+            return true;
+        }
+        long lease = leaseMillis() * 1_000_000L;
+        return down.get()
+                && time.nanoTime() - downSinceNanos >= (lastWriter ? lease : Math.max(lease, othersWaitNanos));
+    }
+
     long outages() {
         return outages.get();
     }
@@ -350,6 +371,7 @@ final class SyncWorker implements StateStore.ChangeListener {
         if (!down.compareAndSet(false, true)) {
             return;
         }
+        downSinceNanos = time.nanoTime();
         outages.incrementAndGet();
         LOGGER.log(
                 Level.WARNING,

@@ -214,6 +214,28 @@ class SyncRulesTest {
                         "granted half-open g3 p1 leases {me=+2000}"),
                 Arguments.of("a newer remote open not over yet", openLater, 2L, "denied, adopt open g3"),
                 Arguments.of(
+                        "an open this node agrees with, not over yet: the caller saw a phase replaced since",
+                        openLater,
+                        3L,
+                        "denied, adopt open g3"),
+                Arguments.of(
+                        "an open ending within the clocks' rounding",
+                        new BreakerRecord(
+                                OPEN,
+                                3,
+                                WALL + SyncRules.OPEN_SLACK_MILLIS,
+                                30_000L,
+                                0,
+                                0,
+                                0,
+                                0,
+                                WALL,
+                                "other",
+                                Map.of(),
+                                Map.of()),
+                        3L,
+                        "granted half-open g4 p1 leases {me=+2000}"),
+                Arguments.of(
                         "a free permit in half-open",
                         rec(HALF_OPEN, 3).withProbes(0, 0, WALL, "other"),
                         3L,

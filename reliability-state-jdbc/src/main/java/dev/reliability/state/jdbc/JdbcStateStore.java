@@ -72,7 +72,9 @@ import javax.sql.DataSource;
  * {@link Builder#maxAttempts(int)} times; the unique-key race of H2's {@code MERGE}, which applied nothing and says
  * nothing about the database's health, up to 50 times. A lost connection (SQLState
  * class 08, 57P01 to 57P03, MariaDB's killed or lost connection) is one broken connection, not yet an outage: the
- * operation gets one fresh connection more. On it, operations that may safely run twice (reads, {@code set}, {@code
+ * operation gets fresh connections, up to {@link Builder#maxAttempts(int)} in all, as backends terminated one after
+ * another (a restarted server, a pooler recycling) still leave a connection that answers. On them, operations that may
+ * safely run twice (reads, {@code set}, {@code
  * setTtl}) run again; {@link #compareAndSetVersion} reads the record back and reports success if it holds our value at
  * the next version, and otherwise runs again, its version condition keeping it from applying twice; the others (such as
  * {@code increment}, {@code append} and the list operations), whose lost write may or may not have been applied, are
@@ -370,8 +372,8 @@ public final class JdbcStateStore implements StateStore {
         }
 
         /**
-         * Sets how many times a statement is tried when it hits a transient failure: a conflict, or the one retry of a
-         * lost connection (1 turns both off). Default: {@value #DEFAULT_MAX_ATTEMPTS}.
+         * Sets how many times a statement is tried when it hits a transient failure: a conflict, or a lost connection
+         * (each retry on a fresh one; 1 turns both off). Default: {@value #DEFAULT_MAX_ATTEMPTS}.
          *
          * @param maxAttempts the attempts, the first included; at least 1
          * @return this builder
@@ -581,8 +583,8 @@ public final class JdbcStateStore implements StateStore {
      * Runs one operation on a fresh connection. A conflict (serialization failure, deadlock) rolled the statement back,
      * so the work runs again, up to {@link Builder#maxAttempts(int)} times in all; H2's {@code MERGE} race, up to
      * {@value #H2_MERGE_RACE_ATTEMPTS} times. A lost
-     * connection is one broken connection, not yet an outage: the operation gets one more connection (if it has an
-     * attempt left), on which it runs {@code afterLostConnection}, since the lost statement may or may not have been
+     * connection is one broken connection, not yet an outage: the operation gets another connection while it has
+     * attempts left, on which it runs {@code afterLostConnection}, since the lost statement may or may not have been
      * applied.
      *
      * @param operation the operation's name, for errors
@@ -592,7 +594,6 @@ public final class JdbcStateStore implements StateStore {
      */
     private <T> T execute(String operation, Work<T> work, Work<T> afterLostConnection) {
         checkOpen();
-        boolean lostConnection = false;
         Work<T> current = work;
         for (int attempt = 1; ; attempt++) {
             Connection c;
@@ -600,8 +601,7 @@ public final class JdbcStateStore implements StateStore {
                 c = dataSource.getConnection();
             } catch (SQLException e) {
                 // Nothing was sent, so any operation may try again.
-                if (attempt < maxAttempts && !lostConnection && SqlErrors.isConnectionFailure(e)) {
-                    lostConnection = true;
+                if (attempt < maxAttempts && SqlErrors.isConnectionFailure(e)) {
                     continue;
                 }
                 throw failure(operation, e);
@@ -616,10 +616,9 @@ public final class JdbcStateStore implements StateStore {
             } catch (SQLException e) {
                 closeQuietly(c);
                 if (SqlErrors.isConnectionFailure(e)) {
-                    if (attempt >= maxAttempts || lostConnection || afterLostConnection == null) {
+                    if (attempt >= maxAttempts || afterLostConnection == null) {
                         throw failure(operation, e);
                     }
-                    lostConnection = true;
                     current = afterLostConnection;
                     freshConnections();
                     continue;

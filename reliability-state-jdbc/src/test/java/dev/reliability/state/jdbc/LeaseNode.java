@@ -4,6 +4,7 @@ import dev.reliability.circuitbreaker.CircuitBreaker;
 import dev.reliability.circuitbreaker.CircuitBreakerConfig;
 import dev.reliability.circuitbreaker.CircuitBreakerListener;
 import dev.reliability.circuitbreaker.CircuitState;
+import dev.reliability.circuitbreaker.StateTransition;
 import dev.reliability.registry.Registry;
 import dev.reliability.registry.SharingPolicy;
 import java.io.FileDescriptor;
@@ -24,6 +25,8 @@ import java.time.Duration;
  *   <li>{@code T ms}: a half-open trial call starts (printed before the backend is called, so a node killed during
  *       its trial has printed it);
  *   <li>{@code H ms ok|fail}: the backend was called and answered;
+ *   <li>{@code S ms FROM>TO w|c}: the breaker changed state, adopted by the sync worker ({@code w}) or decided by a
+ *       call ({@code c});
  *   <li>{@code U ms}: the registry reported the store unavailable;
  *   <li>{@code E ms exception}: a breaker method threw, which only the store could cause.
  * </ul>
@@ -47,6 +50,12 @@ public final class LeaseNode {
             @Override
             public void onStoreUnavailable(String breakerName, RuntimeException cause) {
                 out.println("U " + System.currentTimeMillis() + " " + cause);
+            }
+
+            @Override
+            public void onStateTransition(StateTransition t) {
+                String by = Thread.currentThread().getName().startsWith("reliability-sync") ? "w" : "c";
+                out.println("S " + System.currentTimeMillis() + " " + t.from() + ">" + t.to() + " " + by);
             }
         };
         try (JdbcStateStore store = JdbcStateStore.builderForUrl(args[0]) // pooled, as a service runs it

@@ -341,6 +341,40 @@ abstract class ServerFaultTests {
     }
 
     @Test
+    void aCompareAndSetSurvivesConnectionsLostUpToItsAttemptsInARowAndIsAppliedOnce() {
+        TestDataSources.Cutting cutting = cutting();
+        try (JdbcStateStore cut = builder(cutting).maxAttempts(4).build()) {
+            assertThat(cut.compareAndSetVersion("record", 0, StateValue.of("first")))
+                    .isTrue();
+            long version = 1;
+            // Three connections in a row lost (a storm of terminated backends), the fourth answers. AFTER: the first
+            // write committed and every later read-back was cut too; BEFORE: nothing ran until the fourth.
+            for (TestDataSources.Cut when : TestDataSources.Cut.values()) {
+                cutting.cuts.set(0);
+                cutting.arm(when, 3);
+                StateValue mine = StateValue.of("mine " + when);
+
+                assertThat(cut.compareAndSetVersion("record", version, mine))
+                        .as(when.name())
+                        .isTrue();
+                version++;
+                assertThat(cut.getVersioned("record")).contains(new VersionedValue(mine, version));
+                assertThat(cutting.cuts).hasValue(3);
+            }
+            cutting.arm(TestDataSources.Cut.BEFORE, 4); // every attempt lost: an outage, and nothing applied
+            StateStoreException thrown = null;
+            try {
+                cut.compareAndSetVersion("record", version, StateValue.of("lost"));
+            } catch (StateStoreException e) {
+                thrown = e;
+            }
+            assertThat(thrown).isNotNull();
+            assertThat(thrown.kind()).isEqualTo(StateStoreException.Kind.UNAVAILABLE);
+            assertThat(cut.getVersioned("record").orElseThrow().version()).isEqualTo(version);
+        }
+    }
+
+    @Test
     void anIncrementWhoseConnectionIsLostIsReportedFailedAndNeverRunAgain() {
         TestDataSources.Cutting cutting = cutting();
         try (JdbcStateStore cut = builder(cutting).build()) {

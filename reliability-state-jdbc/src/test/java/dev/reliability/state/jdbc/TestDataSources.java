@@ -138,7 +138,7 @@ final class TestDataSources {
     }
 
     /**
-     * Hands out connections as they are, except the first one after {@link #arm(Cut)}: on its next statement, the
+     * Hands out connections as they are, except the next one (or {@code times}) after {@link #arm}: on its next statement, the
      * database kills the connection's backend from another session, before the statement runs or after it has run
      * (and committed, in auto-commit). Either way the caller gets the driver's own lost-connection error, never a
      * result: after the statement, the error comes from a query the wrapper sends on the dead connection.
@@ -147,6 +147,7 @@ final class TestDataSources {
         private final SqlConsumer<Long> killer;
         private final String backendIdSql;
         private final AtomicReference<Cut> armed = new AtomicReference<>();
+        private final AtomicInteger remaining = new AtomicInteger();
         final AtomicInteger cuts = new AtomicInteger();
 
         /**
@@ -160,14 +161,20 @@ final class TestDataSources {
         }
 
         void arm(Cut when) {
+            arm(when, 1);
+        }
+
+        /** Cuts the next {@code times} connections the store takes, each at {@code when}. */
+        void arm(Cut when, int times) {
+            remaining.set(times);
             armed.set(when);
         }
 
         @Override
         public Connection getConnection() throws SQLException {
             Connection real = super.getConnection();
-            Cut when = armed.getAndSet(null);
-            if (when == null) {
+            Cut when = armed.get();
+            if (when == null || remaining.getAndDecrement() <= 0) {
                 return real;
             }
             long id;
