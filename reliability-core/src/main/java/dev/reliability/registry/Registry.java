@@ -17,6 +17,7 @@ import dev.reliability.internal.BreakerSync;
 import dev.reliability.internal.Listeners;
 import dev.reliability.internal.SharedBudgets;
 import dev.reliability.retry.RetryBudget;
+import dev.reliability.state.AbstractStateStore;
 import dev.reliability.state.StateStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -192,7 +193,7 @@ public final class Registry implements AutoCloseable {
                     "name must be at most %s characters with a state store, was %s",
                     max,
                     name.length());
-            StateStore.checkKey(name, "name"); // a store key holds no NUL and no unpaired surrogate
+            AbstractStateStore.checkKey(name, "name"); // a store key holds no NUL and no unpaired surrogate
         }
         Entry entry = breakers.get(name);
         if (entry == null) {
@@ -300,7 +301,7 @@ public final class Registry implements AutoCloseable {
                     "name must be at most %s characters with a state store, was %s",
                     max,
                     name.length());
-            StateStore.checkKey(name, "name");
+            AbstractStateStore.checkKey(name, "name");
         }
         RetryBudget budget = budgets.computeIfAbsent(
                 name,
