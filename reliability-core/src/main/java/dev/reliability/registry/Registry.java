@@ -19,6 +19,7 @@ import dev.reliability.internal.SharedBudgets;
 import dev.reliability.retry.Retry;
 import dev.reliability.retry.RetryBudget;
 import dev.reliability.retry.RetryPolicy;
+import dev.reliability.state.AbstractStateStore;
 import dev.reliability.state.StateStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -204,7 +205,7 @@ public final class Registry implements AutoCloseable {
                     "name must be at most %s characters with a state store, was %s",
                     max,
                     name.length());
-            StateStore.checkKey(name, "name"); // a store key holds no NUL and no unpaired surrogate
+            AbstractStateStore.checkKey(name, "name"); // a store key holds no NUL and no unpaired surrogate
         }
         Entry entry = breakers.get(name);
         if (entry == null) {
@@ -313,7 +314,7 @@ public final class Registry implements AutoCloseable {
                     "name must be at most %s characters with a state store, was %s",
                     max,
                     name.length());
-            StateStore.checkKey(name, "name");
+            AbstractStateStore.checkKey(name, "name");
         }
         RetryBudget budget = budgets.get(name);
         if (budget == null) {

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Predicate;
 
 /**
  * A typed key-value store with atomic operations: the state behind the Lua {@code state} module, Java users, and the
  * persisted circuit breakers. Every implementation passes the same contract suite ({@code StateStoreContractTest} in
- * the core test-jar).
+ * the core test-jar). Store authors extend {@link AbstractStateStore}, which checks the arguments and holds the value
+ * rules of every operation, and supply its few accessors.
  *
  * <p><b>Keys</b> are 1 to {@value #MAX_KEY_LENGTH} characters long and contain no NUL character and no unpaired
  * surrogate. <b>Values</b> keep their type ({@link StateValue}) and are at most a store-specific size (by default
@@ -342,7 +342,7 @@ public interface StateStore extends AutoCloseable {
     default Map<String, VersionedValue> getAllVersioned(Collection<String> keys) {
         Objects.requireNonNull(keys, "keys");
         for (String key : keys) {
-            checkKey(key, "key");
+            AbstractStateStore.checkKey(key, "key");
         }
         Map<String, VersionedValue> values = new HashMap<>();
         for (String key : keys) {
@@ -398,146 +398,6 @@ public interface StateStore extends AutoCloseable {
     @Override
     void close();
 
-    /**
-     * Checks a key, or a lock's name or owner, against the key rules. For implementations.
-     *
-     * @param key the key
-     * @param name the parameter's name for the message, such as {@code "key"}
-     * @return the key
-     * @throws NullPointerException if {@code key} is null
-     * @throws IllegalArgumentException if the key is empty, longer than {@value #MAX_KEY_LENGTH} characters, or has a
-     *     NUL or an unpaired surrogate
-     */
-    static String checkKey(String key, String name) {
-        Objects.requireNonNull(key, name);
-        Preconditions.checkArgument(
-                !key.isEmpty() && key.length() <= MAX_KEY_LENGTH,
-                "%s must be 1 to %s characters long, was %s",
-                name,
-                MAX_KEY_LENGTH,
-                key.length());
-        return StateValue.checkText(key, name);
-    }
-
-    /**
-     * Checks a TTL and returns it in whole milliseconds, rounding a sub-millisecond remainder up. For implementations.
-     *
-     * @param ttl the TTL
-     * @return the TTL in milliseconds, at least 1
-     * @throws NullPointerException if {@code ttl} is null
-     * @throws IllegalArgumentException if {@code ttl} is not positive or longer than 100 years
-     */
-    static long checkTtl(Duration ttl) {
-        Preconditions.checkPositive(ttl, "ttl");
-        Preconditions.checkArgument(ttl.compareTo(MAX_TTL) <= 0, "ttl must be <= %s, was %s", MAX_TTL, ttl);
-        long millis = ttl.toMillis();
-        return ttl.equals(Duration.ofMillis(millis)) ? millis : millis + 1;
-    }
-
     /** The longest TTL a store accepts: 100 years (36500 days). */
     Duration MAX_TTL = Duration.ofDays(36_500);
-
-    /**
-     * Checks a value against a maximum size. For implementations.
-     *
-     * @param value the value
-     * @param maxBytes the maximum {@link StateValue#encodedSize()}
-     * @return the value
-     * @throws NullPointerException if {@code value} is null
-     * @throws IllegalArgumentException if the value is larger
-     */
-    static StateValue checkValue(StateValue value, long maxBytes) {
-        Objects.requireNonNull(value, "value");
-        long size = value.encodedSize();
-        Preconditions.checkArgument(size <= maxBytes, "value must be at most %s bytes, was %s", maxBytes, size);
-        return value;
-    }
-
-    /**
-     * Returns a test that tells whether a whole key matches a glob (see {@link #keys(String)}). For implementations.
-     * The match takes time proportional to at most the key's length times the glob's, never more: a glob is not a
-     * regular expression and does not backtrack, so no glob can make {@code keys} run for long.
-     *
-     * @param glob the glob
-     * @return a thread-safe test on keys
-     * @throws NullPointerException if {@code glob} is null
-     * @throws IllegalArgumentException if {@code glob} ends with a lone backslash
-     */
-    static Predicate<String> globMatcher(String glob) {
-        Objects.requireNonNull(glob, "glob");
-        int backslashes = 0;
-        for (int i = glob.length() - 1; i >= 0 && glob.charAt(i) == '\\'; i--) {
-            backslashes++;
-        }
-        Preconditions.checkArgument(backslashes % 2 == 0, "glob must not end with a lone backslash, was %s", glob);
-        return key -> globMatches(glob, key);
-    }
-
-    /**
-     * The classic two-pointer wildcard match: on a mismatch, go back to the last {@code *} and let it take one more
-     * character. Each step moves the key pointer forward or the restart point forward, so there is no blowup.
-     */
-    private static boolean globMatches(String glob, String key) {
-        int g = 0;
-        int k = 0;
-        int afterStar = -1; // glob position after the last '*', or -1
-        int starKey = 0; // key position that '*' was last tried to end at
-        while (k < key.length()) {
-            if (g < glob.length()) {
-                char c = glob.charAt(g);
-                if (c == '*') {
-                    afterStar = ++g;
-                    starKey = k;
-                    continue;
-                }
-                if (c == '?') {
-                    g++;
-                    k += Character.charCount(key.codePointAt(k));
-                    continue;
-                }
-                char literal = c == '\\' ? glob.charAt(g + 1) : c;
-                if (literal == key.charAt(k)) {
-                    g += c == '\\' ? 2 : 1;
-                    k++;
-                    continue;
-                }
-            }
-            if (afterStar < 0) {
-                return false;
-            }
-            g = afterStar;
-            starKey += Character.charCount(key.codePointAt(starKey));
-            k = starKey;
-        }
-        while (g < glob.length() && glob.charAt(g) == '*') {
-            g++;
-        }
-        return g == glob.length();
-    }
-
-    /**
-     * Returns the literal text every key that matches a glob starts with, for implementations that narrow a search by
-     * prefix before matching with {@link #globMatcher(String)}.
-     *
-     * @param glob the glob
-     * @return the literal prefix, possibly empty
-     * @throws NullPointerException if {@code glob} is null
-     */
-    static String globPrefix(String glob) {
-        StringBuilder prefix = new StringBuilder();
-        for (int i = 0; i < glob.length(); i++) {
-            char c = glob.charAt(i);
-            if (c == '*' || c == '?') {
-                break;
-            }
-            if (c == '\\') {
-                if (i + 1 >= glob.length()) {
-                    break;
-                }
-                c = glob.charAt(++i);
-            }
-            prefix.append(c);
-        }
-        return prefix.toString();
-    }
 }

@@ -224,33 +224,33 @@ class StateValueTest {
 
     @Test
     void globsTranslateToWholeKeyPatterns() {
-        assertThat(StateStore.globMatcher("a*b?c").test("aXXbYc")).isTrue();
-        assertThat(StateStore.globMatcher("a*b?c").test("aXXbYcd")).isFalse();
-        assertThat(StateStore.globMatcher("a.b").test("aXb")).isFalse();
-        assertThat(StateStore.globMatcher("a\\*").test("a*")).isTrue();
-        assertThat(StateStore.globMatcher("a\\*").test("ab")).isFalse();
-        assertThat(StateStore.globMatcher("*").test("line\nbreak")).isTrue();
-        assertThat(StateStore.globPrefix("user:\\*x*y")).isEqualTo("user:*x");
-        assertThat(StateStore.globPrefix("ab?")).isEqualTo("ab");
-        assertThat(StateStore.globPrefix("ab\\")).isEqualTo("ab");
-        assertThat(StateStore.globPrefix("plain")).isEqualTo("plain");
-        assertThatThrownBy(() -> StateStore.globMatcher("a\\"))
+        assertThat(AbstractStateStore.globMatcher("a*b?c").test("aXXbYc")).isTrue();
+        assertThat(AbstractStateStore.globMatcher("a*b?c").test("aXXbYcd")).isFalse();
+        assertThat(AbstractStateStore.globMatcher("a.b").test("aXb")).isFalse();
+        assertThat(AbstractStateStore.globMatcher("a\\*").test("a*")).isTrue();
+        assertThat(AbstractStateStore.globMatcher("a\\*").test("ab")).isFalse();
+        assertThat(AbstractStateStore.globMatcher("*").test("line\nbreak")).isTrue();
+        assertThat(AbstractStateStore.globPrefix("user:\\*x*y")).isEqualTo("user:*x");
+        assertThat(AbstractStateStore.globPrefix("ab?")).isEqualTo("ab");
+        assertThat(AbstractStateStore.globPrefix("ab\\")).isEqualTo("ab");
+        assertThat(AbstractStateStore.globPrefix("plain")).isEqualTo("plain");
+        assertThatThrownBy(() -> AbstractStateStore.globMatcher("a\\"))
                 .hasMessage("glob must not end with a lone backslash, was a\\");
     }
 
     @Test
     void globsMatchLikeShellWildcards() {
-        assertThat(StateStore.globMatcher("*a*").test("bab")).isTrue();
-        assertThat(StateStore.globMatcher("*a*").test("bbb")).isFalse();
-        assertThat(StateStore.globMatcher("a*").test("a")).isTrue();
-        assertThat(StateStore.globMatcher("**").test("")).isTrue();
-        assertThat(StateStore.globMatcher("?").test("")).isFalse();
-        assertThat(StateStore.globMatcher("?").test("\uD83D\uDE00")).isTrue(); // one code point, two chars
-        assertThat(StateStore.globMatcher("a\\?*").test("a?b")).isTrue();
-        assertThat(StateStore.globMatcher("a\\\\").test("a\\")).isTrue();
-        assertThat(StateStore.globMatcher("x\\?y").test("x?y")).isTrue();
-        assertThat(StateStore.globMatcher("x\\?y").test("xzy")).isFalse();
-        assertThat(StateStore.globMatcher("*ab*ab").test("abxabyab")).isTrue();
+        assertThat(AbstractStateStore.globMatcher("*a*").test("bab")).isTrue();
+        assertThat(AbstractStateStore.globMatcher("*a*").test("bbb")).isFalse();
+        assertThat(AbstractStateStore.globMatcher("a*").test("a")).isTrue();
+        assertThat(AbstractStateStore.globMatcher("**").test("")).isTrue();
+        assertThat(AbstractStateStore.globMatcher("?").test("")).isFalse();
+        assertThat(AbstractStateStore.globMatcher("?").test("\uD83D\uDE00")).isTrue(); // one code point, two chars
+        assertThat(AbstractStateStore.globMatcher("a\\?*").test("a?b")).isTrue();
+        assertThat(AbstractStateStore.globMatcher("a\\\\").test("a\\")).isTrue();
+        assertThat(AbstractStateStore.globMatcher("x\\?y").test("x?y")).isTrue();
+        assertThat(AbstractStateStore.globMatcher("x\\?y").test("xzy")).isFalse();
+        assertThat(AbstractStateStore.globMatcher("*ab*ab").test("abxabyab")).isTrue();
     }
 
     @Test
@@ -261,17 +261,19 @@ class StateValueTest {
         String key = "p" + "a".repeat(240);
 
         for (int i = 0; i < 1000; i++) {
-            assertThat(StateStore.globMatcher(glob).test(key)).isFalse();
+            assertThat(AbstractStateStore.globMatcher(glob).test(key)).isFalse();
         }
-        assertThat(StateStore.globMatcher(glob).test(key + "b")).isTrue();
+        assertThat(AbstractStateStore.globMatcher(glob).test(key + "b")).isTrue();
     }
 
     @Test
     void ttlsRoundUpToWholeMilliseconds() {
-        assertThat(StateStore.checkTtl(java.time.Duration.ofNanos(1))).isEqualTo(1);
-        assertThat(StateStore.checkTtl(java.time.Duration.ofMillis(1500))).isEqualTo(1500);
-        assertThat(StateStore.checkTtl(java.time.Duration.ofNanos(1_500_001))).isEqualTo(2);
-        assertThatThrownBy(() -> StateStore.checkTtl(StateStore.MAX_TTL.plusMillis(1)))
+        assertThat(AbstractStateStore.checkTtl(java.time.Duration.ofNanos(1))).isEqualTo(1);
+        assertThat(AbstractStateStore.checkTtl(java.time.Duration.ofMillis(1500)))
+                .isEqualTo(1500);
+        assertThat(AbstractStateStore.checkTtl(java.time.Duration.ofNanos(1_500_001)))
+                .isEqualTo(2);
+        assertThatThrownBy(() -> AbstractStateStore.checkTtl(StateStore.MAX_TTL.plusMillis(1)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

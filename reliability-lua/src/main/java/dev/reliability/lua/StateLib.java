@@ -1,6 +1,7 @@
 package dev.reliability.lua;
 
 import dev.reliability.TimeSource;
+import dev.reliability.state.AbstractStateStore;
 import dev.reliability.state.StateStore;
 import dev.reliability.state.StateStoreException;
 import dev.reliability.state.StateValue;
@@ -246,7 +247,7 @@ final class StateLib extends TwoArgFunction {
     private static String key(Varargs args, String function) {
         String key = text(args, 1, function);
         try {
-            return StateStore.checkKey(key, "key");
+            return AbstractStateStore.checkKey(key, "key");
         } catch (IllegalArgumentException invalid) {
             throw LuaErrors.badArgument(1, function, invalid.getMessage());
         }

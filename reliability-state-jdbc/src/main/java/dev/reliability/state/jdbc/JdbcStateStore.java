@@ -3,6 +3,7 @@ package dev.reliability.state.jdbc;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import dev.reliability.TimeSource;
+import dev.reliability.state.AbstractStateStore;
 import dev.reliability.state.StateStore;
 import dev.reliability.state.StateStoreException;
 import dev.reliability.state.StateStoreException.Kind;
@@ -22,7 +23,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -86,7 +87,7 @@ import javax.sql.DataSource;
  *
  * <p>Thread-safe, as long as the {@code DataSource} is.
  */
-public final class JdbcStateStore implements StateStore {
+public final class JdbcStateStore extends AbstractStateStore {
     /** The default values table. */
     public static final String DEFAULT_VALUES_TABLE = "reliability_state";
     /** The default locks table. */
@@ -114,7 +115,6 @@ public final class JdbcStateStore implements StateStore {
     /** The own pool's sessions time statements out ({@link UrlPool#timesOutOnServer}), so statements need not. */
     private final boolean sessionTimeout;
 
-    private final long maxValueBytes;
     private final int maxAttempts;
     private final String valuesTable;
     private final String locksTable;
@@ -128,12 +128,12 @@ public final class JdbcStateStore implements StateStore {
     private volatile boolean closed;
 
     private JdbcStateStore(Builder b, DataSource dataSource, SqlDialect dialect, HikariDataSource ownPool) {
+        super(dialect.id(), b.maxValueBytes);
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.timeMode = b.timeMode != null ? b.timeMode : dialect.embedded() ? TimeMode.CLIENT : TimeMode.DATABASE;
         this.timeSource = b.timeSource;
         this.queryTimeoutSeconds = (int) Math.max(1, (b.queryTimeout.toMillis() + 999) / 1000);
-        this.maxValueBytes = b.maxValueBytes;
         this.maxAttempts = b.maxAttempts;
         this.valuesTable = b.valuesTable;
         this.locksTable = b.locksTable;
@@ -767,40 +767,27 @@ public final class JdbcStateStore implements StateStore {
         }
     }
 
-    private StateStoreException wrongType(String operation) {
-        return new StateStoreException(Kind.WRONG_TYPE, operation, dialect.id(), null, null);
-    }
-
-    /** The result of a read-modify-write step: the value to write (null for none) and what to return. */
-    private record Change<R>(StateValue value, boolean keepTtl, R result) {}
-
-    @FunctionalInterface
-    private interface Modifier<R> {
-        /** Computes the change from the live value, or null if absent; may throw to change nothing. */
-        Change<R> apply(StateValue current);
-    }
-
     /**
      * Reads a row and writes it back with a compare-and-set on its version (or an insert if there was none), until no
      * other writer came in between. An expired row counts as absent, and is replaced by version.
      */
-    private <R> R readModifyWrite(Connection c, String key, String operation, Modifier<R> modifier)
+    private <R> R readModifyWrite(Connection c, String key, String operation, Function<StateValue, Change<R>> modifier)
             throws SQLException {
         for (int round = 0; round < MAX_CAS_ROUNDS; round++) {
             Row row = readRow(c, key);
             Row live = row != null && row.live() ? row : null;
             Change<R> change = modifier.apply(live == null ? null : decode(live));
-            if (change.value == null) {
-                return change.result;
+            if (change.value() == null) {
+                return change.result();
             }
-            StateValue value = change.value;
-            Object expires = live != null && change.keepTtl && live.expiresAt != null
+            StateValue value = change.value();
+            Object expires = live != null && change.keepsTtl() && live.expiresAt != null
                     ? (Object) live.expiresAt
                     : SqlTemplate.Null.BIGINT;
             if (row == null) {
                 try {
                     update(c, sql.insertRow, 0, key, typeName(value), numberOf(value), textOf(value), expires);
-                    return change.result;
+                    return change.result();
                 } catch (SQLException e) {
                     if (!SqlErrors.isDuplicateKey(e)) {
                         throw e;
@@ -819,59 +806,42 @@ public final class JdbcStateStore implements StateStore {
                     key,
                     row.version);
             if (n == 1) {
-                return change.result;
+                return change.result();
             }
         }
         throw new StateStoreException(Kind.CONFLICT, operation, dialect.id(), null, null);
     }
 
-    // ------------------------------------------------------------------ operations
+    // ------------------------------------------------------------------ accessors and fast paths
 
-    private StateValue checkValue(StateValue value) {
-        return StateStore.checkValue(value, maxValueBytes);
+    @Override
+    protected <R> R update(String key, String operation, Function<StateValue, Change<R>> change) {
+        return execute(operation, false, c -> readModifyWrite(c, key, operation, change));
     }
 
     @Override
-    public Optional<StateValue> get(String key) {
-        StateStore.checkKey(key, "key");
-        return execute("get", true, c -> {
+    protected Optional<VersionedValue> read(String key, String operation) {
+        return execute(operation, true, c -> {
             Row row = readLive(c, key);
-            return row == null ? Optional.empty() : Optional.of(decode(row));
+            return row == null ? Optional.empty() : Optional.of(new VersionedValue(decode(row), row.version));
         });
     }
 
     @Override
-    public void set(String key, StateValue value) {
-        StateStore.checkKey(key, "key");
-        checkValue(value);
-        execute("set", true, c -> update(c, sql.setForever, 0, key, typeName(value), numberOf(value), textOf(value)));
-    }
-
-    @Override
-    public void set(String key, StateValue value, Duration ttl) {
-        StateStore.checkKey(key, "key");
-        checkValue(value);
-        long ttlMillis = StateStore.checkTtl(ttl);
+    protected void write(String key, StateValue value, long ttlMillis) {
+        SqlTemplate statement = ttlMillis == 0 ? sql.setForever : sql.setExpiring;
         execute(
                 "set",
                 true,
-                c -> update(c, sql.setExpiring, ttlMillis, key, typeName(value), numberOf(value), textOf(value)));
+                c -> update(c, statement, ttlMillis, key, typeName(value), numberOf(value), textOf(value)));
     }
 
     @Override
-    public boolean delete(String key) {
-        StateStore.checkKey(key, "key");
+    protected boolean remove(String key) {
         return execute("delete", false, c -> update(c, sql.deleteLive, 0, key) > 0);
     }
 
-    @Override
-    public boolean exists(String key) {
-        StateStore.checkKey(key, "key");
-        return execute("exists", true, c -> readLive(c, key) != null);
-    }
-
-    private String likePrefix(String glob) {
-        String prefix = StateStore.globPrefix(glob);
+    private String likePrefix(String prefix) {
         if (dialect == SqlDialect.MARIADB) {
             // MariaDB 10.11 misses rows when an index range scan serves a LIKE prefix that ends in a space
             // ('emoji %' does not find 'emoji \uD83D\uDE00'); the LIKE only narrows the search, the glob decides.
@@ -904,19 +874,18 @@ public final class JdbcStateStore implements StateStore {
     }
 
     @Override
-    public List<String> keys(String glob) {
-        Predicate<String> pattern = StateStore.globMatcher(glob);
-        String like = likePrefix(glob);
-        return execute("keys", true, c -> matchingKeys(c, pattern, like));
+    protected List<String> liveKeys(Predicate<String> matcher, String prefix) {
+        String like = likePrefix(prefix);
+        return execute("keys", true, c -> matchingKeys(c, matcher, like));
     }
 
+    /** On one connection, and purges the matching expired rows while at it. */
     @Override
-    public long clear(String glob) {
-        Predicate<String> pattern = StateStore.globMatcher(glob);
-        String like = likePrefix(glob);
+    protected long removeMatching(Predicate<String> matcher, String prefix) {
+        String like = likePrefix(prefix);
         return execute("clear", false, c -> {
             long removed = 0;
-            for (String key : matchingKeys(c, pattern, like)) {
+            for (String key : matchingKeys(c, matcher, like)) {
                 removed += update(c, sql.deleteLive, 0, key);
             }
             update(c, sql.purgeExpired, 0, like);
@@ -924,126 +893,55 @@ public final class JdbcStateStore implements StateStore {
         });
     }
 
+    /** One upsert statement while the value is a long; otherwise (a numeric string, a wrong type) the base's rules. */
     @Override
-    public long increment(String key, long delta) {
-        StateStore.checkKey(key, "key");
-        return execute("increment", false, c -> {
+    protected long add(String key, long delta) {
+        Long added = execute("increment", false, c -> {
             try (PreparedStatement ps = prepare(c, sql.increment, 0, key, delta);
                     ResultSet rs = ps.executeQuery()) {
-                if (rs.next() && "long".equals(rs.getString(1))) {
-                    return rs.getLong(2);
-                }
+                return rs.next() && "long".equals(rs.getString(1)) ? rs.getLong(2) : null;
             }
-            // The value is not a long (or a racing writer changed its type): decide in Java, write by version.
-            return readModifyWrite(c, key, "increment", current -> {
-                long base = 0;
-                if (current != null) {
-                    StateValue number = current.toNumber().orElseThrow(() -> wrongType("increment"));
-                    if (number.type() != StateValue.Type.LONG) {
-                        throw wrongType("increment");
-                    }
-                    base = number.asLong();
-                }
-                long result;
-                try {
-                    result = Math.addExact(base, delta);
-                } catch (ArithmeticException overflow) {
-                    throw new StateStoreException(Kind.OVERFLOW, "increment", dialect.id(), null, overflow);
-                }
-                return new Change<>(StateValue.of(result), true, result);
-            });
         });
+        // Not a long (or a racing writer changed its type): nothing was written; decide in Java, write by version.
+        return added != null ? added : super.add(key, delta);
     }
 
+    /** One statement where the dialect has one and the value is a string or absent; otherwise the base's rules. */
     @Override
-    public double increment(String key, double delta) {
-        StateStore.checkKey(key, "key");
-        if (!Double.isFinite(delta)) {
-            throw new IllegalArgumentException("delta must be a finite number, was " + delta);
+    protected long appendText(String key, String text, String separator) {
+        if (sql.append == null) {
+            return super.appendText(key, text, separator);
         }
-        return execute(
-                "increment",
-                false,
-                c -> readModifyWrite(c, key, "increment", current -> {
-                    double base = current == null
-                            ? 0
-                            : current.toNumber()
-                                    .orElseThrow(() -> wrongType("increment"))
-                                    .asDouble();
-                    double result = base + delta;
-                    if (!Double.isFinite(result)) {
-                        throw new StateStoreException(Kind.OVERFLOW, "increment", dialect.id(), null, null);
-                    }
-                    return new Change<>(StateValue.of(result), true, result);
-                }));
-    }
-
-    @Override
-    public long append(String key, String text, String separator) {
-        StateStore.checkKey(key, "key");
-        long textBytes = StateValue.of(text).encodedSize();
-        long addedBytes = textBytes + StateValue.of(separator).encodedSize();
-        if (textBytes > maxValueBytes) {
-            throw new IllegalArgumentException("value must be at most " + maxValueBytes + " bytes, was " + textBytes);
-        }
+        long textLength = text.codePointCount(0, text.length());
         Object[] values = sql.appendValues(
                 key,
                 text,
                 separator,
-                addedBytes,
-                maxValueBytes,
-                text.codePointCount(0, text.length()),
-                (long) separator.codePointCount(0, separator.length()) + text.codePointCount(0, text.length()));
-        return execute("append", false, c -> {
-            if (sql.append != null) {
-                try (PreparedStatement ps = prepare(c, sql.append, 0, values);
-                        ResultSet rs = ps.executeQuery()) {
-                    if (rs.next() && "string".equals(rs.getString(1))) {
-                        if (sql.appendReturnsText()) {
-                            String result = rs.getString(2);
-                            return (long) result.codePointCount(0, result.length());
-                        }
-                        long length = rs.getLong(2);
-                        if (!rs.wasNull()) {
-                            return length;
-                        }
+                StateValue.of(text).encodedSize() + StateValue.of(separator).encodedSize(),
+                maxValueBytes(),
+                textLength,
+                separator.codePointCount(0, separator.length()) + textLength);
+        Long appended = execute("append", false, c -> {
+            try (PreparedStatement ps = prepare(c, sql.append, 0, values);
+                    ResultSet rs = ps.executeQuery()) {
+                if (rs.next() && "string".equals(rs.getString(1))) {
+                    if (sql.appendReturnsText()) {
+                        String result = rs.getString(2);
+                        return (long) result.codePointCount(0, result.length());
+                    }
+                    long length = rs.getLong(2);
+                    if (!rs.wasNull()) {
+                        return length;
                     }
                 }
+                return null;
             }
-            return readModifyWrite(c, key, "append", current -> {
-                String result;
-                if (current == null) {
-                    result = text;
-                } else if (current.type() != StateValue.Type.STRING) {
-                    throw wrongType("append");
-                } else {
-                    result = current.asString() + separator + text;
-                }
-                StateValue value = checkValue(StateValue.of(result));
-                return new Change<>(value, true, (long) result.codePointCount(0, result.length()));
-            });
         });
+        return appended != null ? appended : super.appendText(key, text, separator);
     }
 
     @Override
-    public boolean compareAndSet(String key, Optional<StateValue> expected, StateValue newValue) {
-        StateStore.checkKey(key, "key");
-        Objects.requireNonNull(expected, "expected");
-        checkValue(newValue);
-        return execute(
-                "compareAndSet",
-                false,
-                c -> readModifyWrite(c, key, "compareAndSet", current -> {
-                    if (!Optional.ofNullable(current).equals(expected)) {
-                        return new Change<>(null, false, false);
-                    }
-                    return new Change<>(newValue, false, true);
-                }));
-    }
-
-    @Override
-    public Optional<Duration> getTtl(String key) {
-        StateStore.checkKey(key, "key");
+    protected Optional<Duration> remainingTtl(String key) {
         return execute("getTtl", true, c -> {
             Row row = readLive(c, key);
             if (row == null || row.expiresAt == null) {
@@ -1054,70 +952,12 @@ public final class JdbcStateStore implements StateStore {
     }
 
     @Override
-    public boolean setTtl(String key, Duration ttl) {
-        StateStore.checkKey(key, "key");
-        long ttlMillis = StateStore.checkTtl(ttl);
+    protected boolean expire(String key, long ttlMillis) {
         return execute("setTtl", true, c -> update(c, sql.setTtl, ttlMillis, key) > 0);
     }
 
-    private List<StateValue> listOf(StateValue current, String operation) {
-        if (current == null) {
-            return new ArrayList<>();
-        }
-        if (current.type() != StateValue.Type.LIST) {
-            throw wrongType(operation);
-        }
-        return new ArrayList<>(current.asList());
-    }
-
     @Override
-    public long listPush(String key, StateValue value) {
-        StateStore.checkKey(key, "key");
-        Objects.requireNonNull(value, "value");
-        return execute(
-                "listPush",
-                false,
-                c -> readModifyWrite(c, key, "listPush", current -> {
-                    List<StateValue> list = listOf(current, "listPush");
-                    list.add(value);
-                    return new Change<>(checkValue(StateValue.ofList(list)), true, (long) list.size());
-                }));
-    }
-
-    @Override
-    public Optional<StateValue> listPop(String key) {
-        StateStore.checkKey(key, "key");
-        return execute(
-                "listPop",
-                false,
-                c -> readModifyWrite(c, key, "listPop", current -> {
-                    List<StateValue> list = listOf(current, "listPop");
-                    if (list.isEmpty()) {
-                        return new Change<>(null, false, Optional.<StateValue>empty());
-                    }
-                    StateValue last = list.remove(list.size() - 1);
-                    return new Change<>(StateValue.ofList(list), true, Optional.of(last));
-                }));
-    }
-
-    @Override
-    public long listLength(String key) {
-        StateStore.checkKey(key, "key");
-        return execute("listLength", true, c -> {
-            Row row = readLive(c, key);
-            return (long) listOf(row == null ? null : decode(row), "listLength").size();
-        });
-    }
-
-    private static void checkLock(String name, String owner) {
-        StateStore.checkKey(name, "name");
-        StateStore.checkKey(owner, "owner");
-    }
-
-    @Override
-    public boolean tryLock(String name, String owner, Duration ttl) {
-        checkLock(name, owner);
-        long ttlMillis = StateStore.checkTtl(ttl);
+    protected boolean lockAcquire(String name, String owner, long ttlMillis) {
         return execute("tryLock", false, c -> {
             if (sql.lockAcquire != null) {
                 return update(c, sql.lockAcquire, ttlMillis, name, owner) == 1;
@@ -1135,34 +975,17 @@ public final class JdbcStateStore implements StateStore {
     }
 
     @Override
-    public boolean extendLock(String name, String owner, Duration ttl) {
-        checkLock(name, owner);
-        long ttlMillis = StateStore.checkTtl(ttl);
+    protected boolean lockExtend(String name, String owner, long ttlMillis) {
         return execute("extendLock", false, c -> update(c, sql.lockExtend, ttlMillis, name, owner) == 1);
     }
 
     @Override
-    public boolean unlock(String name, String owner) {
-        checkLock(name, owner);
+    protected boolean lockRelease(String name, String owner) {
         return execute("unlock", false, c -> update(c, sql.lockRelease, 0, name, owner) == 1);
     }
 
     @Override
-    public Optional<VersionedValue> getVersioned(String key) {
-        StateStore.checkKey(key, "key");
-        return execute("getVersioned", true, c -> {
-            Row row = readLive(c, key);
-            return row == null ? Optional.empty() : Optional.of(new VersionedValue(decode(row), row.version));
-        });
-    }
-
-    @Override
-    public boolean compareAndSetVersion(String key, long expectedVersion, StateValue value) {
-        StateStore.checkKey(key, "key");
-        if (expectedVersion < 0) {
-            throw new IllegalArgumentException("expectedVersion must be >= 0, was " + expectedVersion);
-        }
-        checkValue(value);
+    protected boolean writeIfVersion(String key, long expectedVersion, StateValue value) {
         String type = typeName(value);
         Object num = numberOf(value);
         Object text = textOf(value);
@@ -1204,23 +1027,9 @@ public final class JdbcStateStore implements StateStore {
     /**
      * Reads the keys with one statement per {@value DialectSql#MAX_BATCH} keys ({@code WHERE state_key IN (...)}), all
      * on one connection, and judges expiry as {@link #getVersioned(String)} does, by the clock of the time mode.
-     *
-     * @param keys the keys, in any order; duplicates are read once
-     * @return a map from each present key to its value and version; absent and expired keys are left out
-     * @throws NullPointerException if {@code keys} or one of them is null
-     * @throws IllegalArgumentException if a key is not valid; nothing is read then
-     * @throws StateStoreException if the store fails
      */
     @Override
-    public Map<String, VersionedValue> getAllVersioned(Collection<String> keys) {
-        Objects.requireNonNull(keys, "keys");
-        List<String> distinct = new ArrayList<>(new LinkedHashSet<>(keys));
-        for (String key : distinct) {
-            StateStore.checkKey(key, "key");
-        }
-        if (distinct.isEmpty()) {
-            return Map.of();
-        }
+    protected Map<String, VersionedValue> readAll(List<String> distinct) {
         return execute("getAllVersioned", true, c -> {
             Map<String, VersionedValue> found = new HashMap<>();
             for (int from = 0; from < distinct.size(); from += DialectSql.MAX_BATCH) {

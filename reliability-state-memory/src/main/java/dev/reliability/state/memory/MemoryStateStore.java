@@ -4,25 +4,25 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.reliability.TimeSource;
+import dev.reliability.state.AbstractStateStore;
 import dev.reliability.state.StateStore;
-import dev.reliability.state.StateStoreException;
 import dev.reliability.state.StateValue;
 import dev.reliability.state.VersionedValue;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentMap;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
  * A {@link StateStore} held in memory, on Caffeine. Every read-modify-write operation runs inside one {@code
  * ConcurrentMap.compute} call, so it is atomic; each entry carries its own expiry, and Caffeine's ticker reads the
- * store's {@link TimeSource#nanoTime()}, so TTLs follow a {@code ManualTimeSource} in tests.
+ * store's {@link TimeSource#nanoTime()}, so TTLs follow a {@code ManualTimeSource} in tests. Caffeine judges expiry:
+ * an expired entry is absent to every read and {@code compute}, with no clock read of the store's own.
  *
  * <pre>{@code
  * StateStore store = MemoryStateStore.builder().maximumSize(100_000).build();
@@ -33,28 +33,43 @@ import java.util.function.Predicate;
  * <p>Thread-safe. TTLs are measured on the monotonic clock ({@link TimeSource#nanoTime()}), so a wall-clock step does
  * not expire or revive anything.
  */
-public final class MemoryStateStore implements StateStore {
-    private static final String STORE = "memory";
+public final class MemoryStateStore extends AbstractStateStore {
 
-    /** A value with its version; {@code expiresAt} is a {@code nanoTime} reading, meaningful only if {@code expiring}. */
-    private record Entry(StateValue value, long version, boolean expiring, long expiresAt) {
-        boolean isLive(long now) {
-            return !expiring || expiresAt - now > 0;
+    /**
+     * A value with its version, which never expires. Most counters and records never expire, so the common entry carries
+     * no expiry field.
+     */
+    private static class Entry {
+        final StateValue value;
+        final long version;
+
+        Entry(StateValue value, long version) {
+            this.value = value;
+            this.version = version;
+        }
+    }
+
+    /** An entry that expires at {@code expiresAt}, a {@code nanoTime} reading. */
+    private static final class Expiring extends Entry {
+        final long expiresAt;
+
+        Expiring(StateValue value, long version, long expiresAt) {
+            super(value, version);
+            this.expiresAt = expiresAt;
         }
     }
 
     private record Lock(String owner, long expiresAt) {}
 
     private final TimeSource timeSource;
-    private final long maxValueBytes;
     private final Cache<String, Entry> entries;
     private final Cache<String, Lock> locks;
     private final ConcurrentMap<String, Entry> map;
     private volatile boolean closed;
 
     private MemoryStateStore(Builder builder) {
+        super("memory", builder.maxValueBytes);
         this.timeSource = builder.timeSource;
-        this.maxValueBytes = builder.maxValueBytes;
         Caffeine<Object, Object> caffeine = Caffeine.newBuilder()
                 .ticker(timeSource::nanoTime)
                 // Maintenance on the caller's thread: no background thread, and expiry stays deterministic in tests.
@@ -156,96 +171,96 @@ public final class MemoryStateStore implements StateStore {
         }
     }
 
-    // ------------------------------------------------------------------ helpers
+    // ------------------------------------------------------------------ accessors
 
-    private long now() {
+    private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("store is closed");
         }
-        return timeSource.nanoTime();
-    }
-
-    private static Entry live(Entry e, long now) {
-        return e != null && e.isLive(now) ? e : null;
     }
 
     private static long nanos(long millis) {
         return millis * 1_000_000L;
     }
 
-    private static Entry next(Entry previous, StateValue value, boolean expiring, long expiresAt) {
-        return new Entry(value, previous == null ? 1 : previous.version + 1, expiring, expiresAt);
-    }
-
-    /** A new value that keeps the previous entry's TTL, or has none if there was no live entry. */
-    private static Entry keepTtl(Entry previous, StateValue value) {
-        return previous == null
-                ? next(null, value, false, 0)
-                : next(previous, value, previous.expiring, previous.expiresAt);
-    }
-
-    private static StateStoreException wrongType(String operation) {
-        return new StateStoreException(StateStoreException.Kind.WRONG_TYPE, operation, STORE, null, null);
-    }
-
-    private StateValue checkValue(StateValue value) {
-        return StateStore.checkValue(value, maxValueBytes);
-    }
-
-    private Entry read(String key) {
-        StateStore.checkKey(key, "key");
-        long now = now();
-        return live(map.get(key), now);
-    }
-
-    // ------------------------------------------------------------------ operations
-
     @Override
-    public Optional<StateValue> get(String key) {
-        return Optional.ofNullable(read(key)).map(Entry::value);
+    protected <R> R update(String key, String operation, Function<StateValue, Change<R>> change) {
+        checkOpen();
+        Step<R> step = new Step<>(change);
+        map.compute(key, step);
+        return step.result;
     }
 
-    @Override
-    public void set(String key, StateValue value) {
-        StateStore.checkKey(key, "key");
-        checkValue(value);
-        long now = now();
-        map.compute(key, (k, e) -> next(live(e, now), value, false, 0));
+    /**
+     * One {@link #update} inside {@code compute}, and its result: one object for both, where a lambda would need a
+     * second one to carry the result out.
+     */
+    private final class Step<R> implements BiFunction<String, Entry, Entry> {
+        private final Function<StateValue, Change<R>> change;
+        R result;
+
+        Step(Function<StateValue, Change<R>> change) {
+            this.change = change;
+        }
+
+        /** {@code stored} is live: Caffeine hands an expired entry to {@code compute} as null. */
+        @Override
+        public Entry apply(String key, Entry stored) {
+            Change<R> c = change.apply(stored == null ? null : stored.value);
+            result = c.result();
+            StateValue value = c.value();
+            if (value == null) {
+                return stored;
+            }
+            long version = stored == null ? 1 : stored.version + 1;
+            return c.keepsTtl() && stored instanceof Expiring e
+                    ? new Expiring(value, version, e.expiresAt)
+                    : new Entry(value, version);
+        }
     }
 
     @Override
-    public void set(String key, StateValue value, Duration ttl) {
-        StateStore.checkKey(key, "key");
-        checkValue(value);
-        long ttlNanos = nanos(StateStore.checkTtl(ttl));
-        long now = now();
-        map.compute(key, (k, e) -> next(live(e, now), value, true, now + ttlNanos));
+    protected void write(String key, StateValue value, long ttlMillis) {
+        checkOpen();
+        long expiresAt = ttlMillis == 0 ? 0 : timeSource.nanoTime() + nanos(ttlMillis);
+        map.compute(key, (k, stored) -> {
+            long version = stored == null ? 1 : stored.version + 1;
+            return ttlMillis == 0 ? new Entry(value, version) : new Expiring(value, version, expiresAt);
+        });
     }
 
     @Override
-    public boolean delete(String key) {
-        StateStore.checkKey(key, "key");
-        long now = now();
+    protected boolean remove(String key) {
+        checkOpen();
         boolean[] removed = new boolean[1];
-        map.computeIfPresent(key, (k, e) -> {
-            removed[0] = e.isLive(now);
+        map.computeIfPresent(key, (k, stored) -> {
+            removed[0] = true; // live: Caffeine does not pass an expired entry here
             return null;
         });
         return removed[0];
     }
 
     @Override
-    public boolean exists(String key) {
-        return read(key) != null;
+    protected boolean expire(String key, long ttlMillis) {
+        checkOpen();
+        long expiresAt = timeSource.nanoTime() + nanos(ttlMillis);
+        return map.computeIfPresent(key, (k, e) -> new Expiring(e.value, e.version + 1, expiresAt)) != null;
     }
 
     @Override
-    public List<String> keys(String glob) {
-        Predicate<String> pattern = StateStore.globMatcher(glob);
-        long now = now();
+    protected Optional<VersionedValue> read(String key, String operation) {
+        checkOpen();
+        Entry e = map.get(key); // null if expired
+        return e == null ? Optional.empty() : Optional.of(new VersionedValue(e.value, e.version));
+    }
+
+    @Override
+    protected List<String> liveKeys(Predicate<String> matcher, String prefix) {
+        checkOpen();
+        long now = timeSource.nanoTime();
         List<String> result = new ArrayList<>();
         map.forEach((key, e) -> {
-            if (e.isLive(now) && pattern.test(key)) {
+            if (isLive(e, now) && key.startsWith(prefix) && matcher.test(key)) {
                 result.add(key);
             }
         });
@@ -253,233 +268,74 @@ public final class MemoryStateStore implements StateStore {
         return result;
     }
 
-    @Override
-    public long clear(String glob) {
-        long now = now();
-        long removed = 0;
-        for (String key : keys(glob)) {
-            boolean[] wasLive = new boolean[1];
-            map.computeIfPresent(key, (k, e) -> {
-                wasLive[0] = e.isLive(now);
-                return null;
-            });
-            if (wasLive[0]) {
-                removed++;
-            }
-        }
-        return removed;
+    /** Whether an entry that a scan found is live: a scan may meet entries that expired but are not yet evicted. */
+    private static boolean isLive(Entry e, long now) {
+        return !(e instanceof Expiring x) || x.expiresAt - now > 0;
     }
 
     @Override
-    public long increment(String key, long delta) {
-        StateStore.checkKey(key, "key");
-        long now = now();
-        long[] result = new long[1];
-        map.compute(key, (k, stored) -> {
-            Entry e = live(stored, now);
-            long current = 0;
-            if (e != null) {
-                StateValue number = e.value.toNumber().orElseThrow(() -> wrongType("increment"));
-                if (number.type() != StateValue.Type.LONG) {
-                    throw wrongType("increment");
-                }
-                current = number.asLong();
-            }
-            try {
-                result[0] = Math.addExact(current, delta);
-            } catch (ArithmeticException overflow) {
-                throw new StateStoreException(StateStoreException.Kind.OVERFLOW, "increment", STORE, null, overflow);
-            }
-            return keepTtl(e, StateValue.of(result[0]));
-        });
-        return result[0];
-    }
-
-    @Override
-    public double increment(String key, double delta) {
-        StateStore.checkKey(key, "key");
-        if (!Double.isFinite(delta)) {
-            throw new IllegalArgumentException("delta must be a finite number, was " + delta);
-        }
-        long now = now();
-        double[] result = new double[1];
-        map.compute(key, (k, stored) -> {
-            Entry e = live(stored, now);
-            double current = e == null
-                    ? 0
-                    : e.value
-                            .toNumber()
-                            .orElseThrow(() -> wrongType("increment"))
-                            .asDouble();
-            result[0] = current + delta;
-            if (!Double.isFinite(result[0])) {
-                throw new StateStoreException(StateStoreException.Kind.OVERFLOW, "increment", STORE, null, null);
-            }
-            return keepTtl(e, StateValue.of(result[0]));
-        });
-        return result[0];
-    }
-
-    @Override
-    public long append(String key, String text, String separator) {
-        StateStore.checkKey(key, "key");
-        StateValue.of(text);
-        StateValue.of(separator);
-        long now = now();
-        long[] length = new long[1];
-        map.compute(key, (k, stored) -> {
-            Entry e = live(stored, now);
-            String result;
-            if (e == null) {
-                result = text;
-            } else if (e.value.type() != StateValue.Type.STRING) {
-                throw wrongType("append");
-            } else {
-                result = e.value.asString() + separator + text;
-            }
-            StateValue value = checkValue(StateValue.of(result));
-            length[0] = result.codePointCount(0, result.length());
-            return keepTtl(e, value);
-        });
-        return length[0];
-    }
-
-    @Override
-    public boolean compareAndSet(String key, Optional<StateValue> expected, StateValue newValue) {
-        StateStore.checkKey(key, "key");
-        Objects.requireNonNull(expected, "expected");
-        checkValue(newValue);
-        long now = now();
-        boolean[] swapped = new boolean[1];
-        map.compute(key, (k, stored) -> {
-            Entry e = live(stored, now);
-            if (!Optional.ofNullable(e).map(Entry::value).equals(expected)) {
-                return stored;
-            }
-            swapped[0] = true;
-            return next(e, newValue, false, 0);
-        });
-        return swapped[0];
-    }
-
-    @Override
-    public Optional<Duration> getTtl(String key) {
-        StateStore.checkKey(key, "key");
-        long now = now();
-        Entry e = live(map.get(key), now);
-        if (e == null || !e.expiring) {
+    protected Optional<Duration> remainingTtl(String key) {
+        checkOpen();
+        Entry e = map.get(key);
+        if (!(e instanceof Expiring x)) {
             return Optional.empty();
         }
+        long remaining = x.expiresAt - timeSource.nanoTime();
+        if (remaining <= 0) {
+            return Optional.empty(); // expired since the read
+        }
         // Rounded up to whole milliseconds, the resolution every store reports.
-        long remaining = e.expiresAt - now;
         return Optional.of(Duration.ofMillis((remaining + 999_999) / 1_000_000));
     }
 
     @Override
-    public boolean setTtl(String key, Duration ttl) {
-        StateStore.checkKey(key, "key");
-        long ttlNanos = nanos(StateStore.checkTtl(ttl));
-        long now = now();
-        boolean[] found = new boolean[1];
-        map.computeIfPresent(key, (k, stored) -> {
-            Entry e = live(stored, now);
-            if (e == null) {
-                return null;
-            }
-            found[0] = true;
-            return next(e, e.value, true, now + ttlNanos);
-        });
-        return found[0];
-    }
-
-    private static List<StateValue> listOf(Entry e, String operation) {
-        if (e == null) {
-            return new ArrayList<>();
-        }
-        if (e.value.type() != StateValue.Type.LIST) {
-            throw wrongType(operation);
-        }
-        return new ArrayList<>(e.value.asList());
-    }
-
-    @Override
-    public long listPush(String key, StateValue value) {
-        StateStore.checkKey(key, "key");
-        Objects.requireNonNull(value, "value");
-        long now = now();
-        long[] length = new long[1];
+    protected boolean writeIfVersion(String key, long expectedVersion, StateValue value) {
+        checkOpen();
+        boolean[] written = new boolean[1];
         map.compute(key, (k, stored) -> {
-            Entry e = live(stored, now);
-            List<StateValue> list = listOf(e, "listPush");
-            list.add(value);
-            StateValue updated = checkValue(StateValue.ofList(list));
-            length[0] = list.size();
-            return keepTtl(e, updated);
-        });
-        return length[0];
-    }
-
-    @Override
-    public Optional<StateValue> listPop(String key) {
-        StateStore.checkKey(key, "key");
-        long now = now();
-        StateValue[] popped = new StateValue[1];
-        map.computeIfPresent(key, (k, stored) -> {
-            Entry e = live(stored, now);
-            if (e == null) {
-                return null;
-            }
-            List<StateValue> list = listOf(e, "listPop");
-            if (list.isEmpty()) {
+            if ((stored == null ? 0 : stored.version) != expectedVersion) {
                 return stored;
             }
-            popped[0] = list.remove(list.size() - 1);
-            return keepTtl(e, StateValue.ofList(list));
+            written[0] = true;
+            return new Entry(value, expectedVersion + 1);
         });
-        return Optional.ofNullable(popped[0]);
+        return written[0];
     }
 
     @Override
-    public long listLength(String key) {
-        return listOf(read(key), "listLength").size();
-    }
-
-    @Override
-    public boolean tryLock(String name, String owner, Duration ttl) {
-        checkLockArguments(name, owner);
-        long ttlNanos = nanos(StateStore.checkTtl(ttl));
-        long now = now();
+    protected boolean lockAcquire(String name, String owner, long ttlMillis) {
+        checkOpen();
+        long now = timeSource.nanoTime();
         boolean[] acquired = new boolean[1];
         locks.asMap().compute(name, (k, held) -> {
             if (held != null && held.expiresAt - now > 0) {
                 return held; // not re-entrant: the holder itself is refused too
             }
             acquired[0] = true;
-            return new Lock(owner, now + ttlNanos);
+            return new Lock(owner, now + nanos(ttlMillis));
         });
         return acquired[0];
     }
 
     @Override
-    public boolean extendLock(String name, String owner, Duration ttl) {
-        checkLockArguments(name, owner);
-        long ttlNanos = nanos(StateStore.checkTtl(ttl));
-        long now = now();
+    protected boolean lockExtend(String name, String owner, long ttlMillis) {
+        checkOpen();
+        long now = timeSource.nanoTime();
         boolean[] extended = new boolean[1];
         locks.asMap().computeIfPresent(name, (k, held) -> {
             if (held.expiresAt - now <= 0 || !held.owner.equals(owner)) {
                 return held;
             }
             extended[0] = true;
-            return new Lock(owner, now + ttlNanos);
+            return new Lock(owner, now + nanos(ttlMillis));
         });
         return extended[0];
     }
 
     @Override
-    public boolean unlock(String name, String owner) {
-        checkLockArguments(name, owner);
-        long now = now();
+    protected boolean lockRelease(String name, String owner) {
+        checkOpen();
+        long now = timeSource.nanoTime();
         boolean[] released = new boolean[1];
         locks.asMap().computeIfPresent(name, (k, held) -> {
             if (held.expiresAt - now <= 0) {
@@ -494,54 +350,6 @@ public final class MemoryStateStore implements StateStore {
         return released[0];
     }
 
-    private static void checkLockArguments(String name, String owner) {
-        StateStore.checkKey(name, "name");
-        StateStore.checkKey(owner, "owner");
-    }
-
-    @Override
-    public Optional<VersionedValue> getVersioned(String key) {
-        return Optional.ofNullable(read(key)).map(e -> new VersionedValue(e.value, e.version));
-    }
-
-    /** Reads every key at one instant of the store's clock, in one pass, with no round trip to speak of. */
-    @Override
-    public Map<String, VersionedValue> getAllVersioned(Collection<String> keys) {
-        Objects.requireNonNull(keys, "keys");
-        for (String key : keys) {
-            StateStore.checkKey(key, "key"); // every key first: a bad one reads nothing
-        }
-        long now = now();
-        Map<String, VersionedValue> values = new HashMap<>();
-        for (String key : keys) {
-            Entry e = live(map.get(key), now);
-            if (e != null) {
-                values.put(key, new VersionedValue(e.value, e.version));
-            }
-        }
-        return values;
-    }
-
-    @Override
-    public boolean compareAndSetVersion(String key, long expectedVersion, StateValue value) {
-        StateStore.checkKey(key, "key");
-        if (expectedVersion < 0) {
-            throw new IllegalArgumentException("expectedVersion must be >= 0, was " + expectedVersion);
-        }
-        checkValue(value);
-        long now = now();
-        boolean[] written = new boolean[1];
-        map.compute(key, (k, stored) -> {
-            Entry e = live(stored, now);
-            if ((e == null ? 0 : e.version) != expectedVersion) {
-                return stored;
-            }
-            written[0] = true;
-            return next(e, value, false, 0);
-        });
-        return written[0];
-    }
-
     /** Drops every key and lock; later operations throw {@link IllegalStateException}. */
     @Override
     public void close() {
@@ -552,13 +360,17 @@ public final class MemoryStateStore implements StateStore {
 
     @Override
     public String toString() {
-        return "MemoryStateStore[keys=" + entries.estimatedSize() + ", maxValueBytes=" + maxValueBytes + "]";
+        return "MemoryStateStore[keys=" + entries.estimatedSize() + ", maxValueBytes=" + maxValueBytes() + "]";
     }
 
+    /**
+     * Expiry of an entry at its own {@code expiresAt}, on the same ticker as the store, so that Caffeine's judgement is
+     * the store's.
+     */
     private static final class EntryExpiry implements Expiry<String, Entry> {
         @Override
         public long expireAfterCreate(String key, Entry entry, long currentTime) {
-            return entry.expiring ? Math.max(0, entry.expiresAt - currentTime) : Long.MAX_VALUE;
+            return entry instanceof Expiring e ? Math.max(0, e.expiresAt - currentTime) : Long.MAX_VALUE;
         }
 
         @Override
