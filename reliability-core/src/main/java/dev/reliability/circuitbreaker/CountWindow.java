@@ -28,16 +28,23 @@ final class CountWindow extends SlidingWindow {
     }
 
     @Override
-    void record(long nowNanos, int outcome) {
+    long record(long nowNanos, int outcome) {
         int value = PRESENT | outcome;
         if (outcome != 0) {
             add(value, 1);
         }
-        int index = (int) (cursor.getAndIncrement() % size);
+        long position = cursor.getAndIncrement();
+        int index = (int) (position % size);
+        if (outcome == 0 && slots.get(index) == value) {
+            // A fast success replacing a fast success changes no count: the read stands for the swap, which would
+            // have evicted the same value.
+            return position + 1;
+        }
         int evicted = slots.getAndSet(index, value);
         if ((evicted & (FAILURE | SLOW)) != 0) {
             add(evicted, -1);
         }
+        return position + 1;
     }
 
     private void add(int value, int delta) {

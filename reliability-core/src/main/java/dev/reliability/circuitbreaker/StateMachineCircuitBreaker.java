@@ -530,9 +530,15 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     private void recordInWindow(Phase p, int outcome) {
         SlidingWindow window = p.window;
         long now = timeWindow ? time.nanoTime() : 0L;
-        window.record(now, outcome);
+        long position = window.record(now, outcome);
         if (p.state != CircuitState.CLOSED) {
             return; // DISABLED records for the stats but never opens
+        }
+        if (outcome == 0 && position > minimumCalls) {
+            // In a count window, a fast success after the first minimumCalls recordings lowers or keeps both rates:
+            // it cannot trip the breaker. (The recording at minimumCalls checks: every earlier failure was counted
+            // before its own position was taken.) A time window returns 0 and checks after every recording.
+            return;
         }
         long calls = window.calls(now);
         if (calls < minimumCalls) {
