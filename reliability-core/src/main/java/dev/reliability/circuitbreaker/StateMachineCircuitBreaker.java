@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Hot paths. Closed, consecutive-failure mode: a permit is two reads of the phase (the reference and its failure
  * count); a success adds one to a striped counter cell (a plain store when the calling thread owns the cell, an atomic
- * add when it shares it; see {@link StripedCounters}), and a clock read for the last-success time only on a sample of calls (see {@link
- * ClockSampler}, which decides from the same cell's count). The failure count is written only when it is not zero, so
+ * add when it shares it; see {@link StripedCounters}), and a clock read for the last-success time only on a sample of
+ * calls (see {@link ClockSampler}, which decides from the count the success wrote). The failure count is written only when it is not zero, so
  * successes on different cores share its cache line. Open: a rejection is a phase read, the same striped count and a
  * sampled clock read; between samples it takes a path small enough to be inlined into {@code tryAcquirePermission} and
  * {@code execute}. Nothing on these paths allocates or locks.
