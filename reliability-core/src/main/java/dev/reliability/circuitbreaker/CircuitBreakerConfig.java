@@ -596,6 +596,12 @@ public final class CircuitBreakerConfig {
          * Sets the duration from which a call counts as slow. Slow calls need a sliding window. Default: slow calls are
          * not tracked.
          *
+         * <p>Resolution: with {@code TimeSource.system()} and a duration of 10 ms or more, {@code execute} and {@code
+         * run} measure calls on a coarse clock that a daemon thread advances every millisecond, so a call's measured
+         * duration may differ from the real one by about a millisecond either way (more when that thread is starved of
+         * CPU), at the cost of two field reads per call. Shorter durations, and any other time source, read the clock
+         * at the start and end of each call. Durations passed to {@code onSuccess}/{@code onError} are used as given.
+         *
          * @param slowCallDuration a positive duration
          * @return this builder
          * @throws NullPointerException if {@code slowCallDuration} is null

@@ -5,7 +5,9 @@ package dev.reliability.circuitbreaker;
  *
  * <p>Methods are called synchronously on the caller's thread, after the change they report is committed, and exactly
  * once per event. A listener that throws is logged at WARNING and never changes the outcome of the call. Listeners must
- * be thread-safe and should be fast: {@link #onSuccess} runs on the hot path. Transitions committed concurrently by
+ * be thread-safe and should be fast: {@link #onSuccess} runs on the hot path. A breaker calls {@link #onSuccess} and
+ * {@link #onError}, and reads the clock around each call to give them a duration, only for a listener whose class
+ * overrides one of them: a listener that watches only transitions or rejections adds nothing to a successful call. Transitions committed concurrently by
  * different threads may reach a listener in a different order than they were committed; {@link
  * StateTransition#from()} and {@link StateTransition#to()} always describe the committed change exactly.
  */

@@ -15,8 +15,10 @@ abstract class SlidingWindow {
      *
      * @param nowNanos the current monotonic time; read only by time-based windows
      * @param outcome a combination of {@link #FAILURE} and {@link #SLOW}, or 0 for a fast success
+     * @return for a count window, the recording's position among all of the window's recordings, from 1; 0 for a time
+     *     window
      */
-    abstract void record(long nowNanos, int outcome);
+    abstract long record(long nowNanos, int outcome);
 
     /** The calls in the window. */
     abstract long calls(long nowNanos);

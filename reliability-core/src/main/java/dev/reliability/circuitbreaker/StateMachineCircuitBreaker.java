@@ -27,13 +27,19 @@ import java.util.concurrent.atomic.LongAdder;
  * transition. The operations are therefore linearizable, which the Lincheck tests check.
  *
  * <p>Hot paths. Closed, consecutive-failure mode: a permit is two reads of the phase (the reference and its failure
- * count); a success adds one to the calling thread's own counter cell (a plain store, no atomic read-modify-write; see
- * {@link ThreadCounters}), and a clock read for the last-success time only on a sample of calls (see {@link
- * ClockSampler}, which decides from the same cell's count). The failure count is written only when it is not zero, so
- * successes on different cores share its cache line. Open: a rejection is a phase read, the same per-thread count and a
+ * count); a success adds one to a striped counter cell (a plain store when the calling thread owns the cell, an atomic
+ * add when it shares it; see {@link StripedCounters}), and a clock read for the last-success time only on a sample of
+ * calls (see {@link ClockSampler}, which decides from the count the success wrote). The failure count is written only when it is not zero, so
+ * successes on different cores share its cache line. Open: a rejection is a phase read, the same striped count and a
  * sampled clock read; between samples it takes a path small enough to be inlined into {@code tryAcquirePermission} and
- * {@code execute}. Nothing on these paths allocates or locks. {@code execute} reads the clock around the call only when
- * slow calls are tracked or listeners need durations.
+ * {@code execute}. Nothing on these paths allocates or locks.
+ *
+ * <p>Durations. {@code execute} reads the clock around the call only when some listener overrides {@link
+ * CircuitBreakerListener#onSuccess} or {@link CircuitBreakerListener#onError} (a listener that only watches transitions
+ * or rejections costs the success path nothing), or when slow calls are tracked with a threshold below {@link
+ * CoarseClock#MIN_THRESHOLD_NANOS} or on a time source other than the system one. Slow calls with a threshold of at
+ * least that on the system time source are timed on the {@link CoarseClock}: two field reads per call, with a
+ * resolution of about a millisecond.
  *
  * <p>Everything a state store needs to snapshot and restore the breaker lives in the current phase: state,
  * generation, when it began, the open duration, the number of consecutive reopens, the consecutive failures and the
@@ -74,14 +80,25 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     private final boolean windowMode;
     private final int minimumCalls;
     private final boolean timeWindow;
-    /** Whether execute must measure durations: for slow calls or for listeners. */
-    private final boolean timed;
+    /** The listeners that override onSuccess or onError, the only ones told of outcomes. */
+    private final CircuitBreakerListener[] outcomeListeners;
+    /** How execute measures durations: {@link #UNTIMED}, {@link #COARSE} or {@link #EXACT}. */
+    private final int timing;
+    /** The clock of {@link #COARSE} timing, or null. */
+    private final CoarseClock coarse;
+
+    /** Timing: no duration is needed. */
+    private static final int UNTIMED = 0;
+    /** Timing: only the slow-call window needs durations, and the coarse clock is precise enough for its threshold. */
+    private static final int COARSE = 1;
+    /** Timing: durations read from the time source, for listeners or for a short slow-call threshold. */
+    private static final int EXACT = 2;
 
     private volatile Phase phase;
 
-    // Totals: successes and rejections (the hot paths) in per-thread cells, the others striped, so threads on
-    // different cores do not write one cache line.
-    private final ThreadCounters counters = new ThreadCounters();
+    // Totals: successes and rejections (the hot paths) in striped cells that threads mostly own, the others in
+    // LongAdders, so threads on different cores do not write one cache line.
+    private final StripedCounters counters = new StripedCounters();
     private final LongAdder failures = new LongAdder();
     private final LongAdder released = new LongAdder();
     /** Samples the clock on successes; its last sample is the last-success time. */
@@ -120,7 +137,24 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         this.minimumCalls = config.countWindowSize() > 0
                 ? Math.min(config.minimumCalls(), config.countWindowSize())
                 : config.minimumCalls();
-        this.timed = slowNanos > 0 || this.listeners.length > 0;
+        List<CircuitBreakerListener> outcomes = new ArrayList<>();
+        for (CircuitBreakerListener listener : this.listeners) {
+            if (Listeners.overridesOutcomes(listener, CircuitBreakerListener.class)) {
+                outcomes.add(listener);
+            }
+        }
+        this.outcomeListeners = outcomes.toArray(new CircuitBreakerListener[0]);
+        boolean coarseEnough = slowNanos >= CoarseClock.MIN_THRESHOLD_NANOS && time == TimeSource.system();
+        if (!outcomes.isEmpty() || (slowNanos > 0 && !coarseEnough)) {
+            this.timing = EXACT;
+            this.coarse = null;
+        } else if (slowNanos > 0) {
+            this.timing = COARSE;
+            this.coarse = CoarseClock.system();
+        } else {
+            this.timing = UNTIMED;
+            this.coarse = null;
+        }
         long now = time.nanoTime();
         this.phase = new Phase(CircuitState.CLOSED, 0L, now, baseOpenNanos, 0, newWindow(now), 0);
         if (sync != null) {
@@ -162,6 +196,11 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
             }
         }
         return p;
+    }
+
+    /** How many striped counter cells exist, for tests: at most {@link StripedCounters#STRIPES}. */
+    int counterCells() {
+        return counters.cellCount();
     }
 
     /** The current phase, for tests and, later, persistence. */
@@ -232,10 +271,10 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
      * returns true; otherwise returns false without any effect, and {@link #acquireSlow} decides, sampling the clock.
      */
     private boolean rejectedUnsampled(Phase p, boolean throwing) {
-        ThreadCounters.Cell cell = counters.cell();
+        StripedCounters.Cell cell = counters.cell();
         ClockSampler sampler = p.sampler;
         long elapsed = sampler.lastNanos() - p.enteredNanos;
-        if (sampler.shouldSample(cell.rejected) || elapsed >= p.openNanos) {
+        if (sampler.shouldSample(cell.rejectedHint()) || elapsed >= p.openNanos) {
             return false;
         }
         reject(p, p.openNanos - elapsed, throwing, cell);
@@ -260,9 +299,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     return reject(p, Long.MAX_VALUE, throwing, counters.cell());
                 case OPEN: {
                     ClockSampler sampler = p.sampler;
-                    ThreadCounters.Cell cell = counters.cell();
+                    StripedCounters.Cell cell = counters.cell();
                     long now;
-                    if (sampler.shouldSample(cell.rejected)) {
+                    if (sampler.shouldSample(cell.rejectedHint())) {
                         now = sampler.sample(time);
                     } else {
                         now = sampler.lastNanos();
@@ -318,8 +357,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                         continue; // decided to close or reopen: help commit it, then ask the new phase
                     }
                     ClockSampler sampler = p.sampler;
-                    ThreadCounters.Cell cell = counters.cell();
-                    if (sampler.shouldSample(cell.rejected)) {
+                    StripedCounters.Cell cell = counters.cell();
+                    if (sampler.shouldSample(cell.rejectedHint())) {
                         long now = sampler.sample(time);
                         if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos && (sync == null || sync.claimTrial())) {
                             // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
@@ -359,7 +398,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         return next;
     }
 
-    private Phase reject(Phase p, long retryAfterNanos, boolean throwing, ThreadCounters.Cell cell) {
+    private Phase reject(Phase p, long retryAfterNanos, boolean throwing, StripedCounters.Cell cell) {
         cell.addRejected();
         for (CircuitBreakerListener listener : listeners) {
             try {
@@ -423,10 +462,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     }
 
     private void recordSuccess(Phase p, long durationNanos) {
-        ThreadCounters.Cell cell = counters.cell();
-        cell.addSuccess();
+        long count = counters.addSuccess();
         ClockSampler stamp = successClock;
-        if (stamp.shouldSample(cell.successes)) {
+        if (stamp.shouldSample(count)) {
             stamp.sample(time);
         }
         if (p.permitsAll) {
@@ -447,7 +485,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 sync.trialSucceeded();
             }
         }
-        for (CircuitBreakerListener listener : listeners) {
+        for (CircuitBreakerListener listener : outcomeListeners) {
             try {
                 listener.onSuccess(name, durationNanos);
             } catch (Throwable t) {
@@ -480,7 +518,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         } else if (p.state == CircuitState.HALF_OPEN && p.completeTrial(false, successThreshold) == Phase.REOPEN) {
             finishSealed(p);
         }
-        for (CircuitBreakerListener listener : listeners) {
+        for (CircuitBreakerListener listener : outcomeListeners) {
             try {
                 listener.onError(name, durationNanos, error);
             } catch (Throwable t) {
@@ -492,9 +530,15 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     private void recordInWindow(Phase p, int outcome) {
         SlidingWindow window = p.window;
         long now = timeWindow ? time.nanoTime() : 0L;
-        window.record(now, outcome);
+        long position = window.record(now, outcome);
         if (p.state != CircuitState.CLOSED) {
             return; // DISABLED records for the stats but never opens
+        }
+        if (outcome == 0 && position > minimumCalls) {
+            // In a count window, a fast success after the first minimumCalls recordings lowers or keeps both rates:
+            // it cannot trip the breaker. (The recording at minimumCalls checks: every earlier failure was counted
+            // before its own position was taken.) A time window returns 0 and checks after every recording.
+            return;
         }
         long calls = window.calls(now);
         if (calls < minimumCalls) {
@@ -617,7 +661,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
             }
             p = acquireSlow(p, true);
         }
-        long start = timed ? time.nanoTime() : 0L;
+        long start = startNanos();
         T result;
         try {
             result = action.get();
@@ -643,7 +687,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         if (!p.permitsAll || p.tripped()) {
             p = acquireSlow(p, true);
         }
-        long start = timed ? time.nanoTime() : 0L;
+        long start = startNanos();
         try {
             action.run();
         } catch (Throwable failure) {
@@ -668,8 +712,19 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         }
     }
 
+    /** The start of a call, on the clock its {@link #timing} uses; 0 when untimed. */
+    private long startNanos() {
+        int t = timing;
+        return t == UNTIMED ? 0L : t == COARSE ? coarse.nanoTime() : time.nanoTime();
+    }
+
+    /** The duration of a call that started at {@code start}, never negative; 0 when untimed. */
     private long elapsedSince(long start) {
-        return timed ? Math.max(0L, time.nanoTime() - start) : 0L;
+        int t = timing;
+        if (t == UNTIMED) {
+            return 0L;
+        }
+        return Math.max(0L, (t == COARSE ? coarse.nanoTime() : time.nanoTime()) - start);
     }
 
     // ---------------------------------------------------------------- stats

@@ -26,7 +26,7 @@ final class TimeWindow extends SlidingWindow {
     }
 
     @Override
-    void record(long nowNanos, int outcome) {
+    long record(long nowNanos, int outcome) {
         long epoch = epoch(nowNanos);
         int index = (int) (epoch % buckets.length());
         Bucket bucket = buckets.get(index);
@@ -47,6 +47,7 @@ final class TimeWindow extends SlidingWindow {
                 bucket.slow.incrementAndGet();
             }
         }
+        return 0L; // rates change as buckets expire, so every recording must be followed by a check
     }
 
     private long sum(long nowNanos, int which) {

@@ -233,7 +233,7 @@ public final class Registry implements AutoCloseable {
             evictIdlest();
         }
         List<CircuitBreakerListener> attached = new ArrayList<>(2);
-        Detachable detachable = listeners.isEmpty() ? null : new Detachable(listeners);
+        Detachable detachable = listeners.isEmpty() ? null : Detachable.of(listeners);
         if (detachable != null) {
             attached.add(detachable);
         }
@@ -704,13 +704,26 @@ public final class Registry implements AutoCloseable {
     /**
      * Forwards a breaker's events to the registry's listeners until the breaker leaves the registry. A listener that
      * throws is logged and skipped, so the others still run and the call's outcome is kept.
+     *
+     * <p>This class forwards transitions and rejections only; {@link WithOutcomes} also forwards successes and errors,
+     * and is used only when some target overrides them. The breaker asks the same of its own listeners, so a registry
+     * whose listeners only watch transitions keeps the breaker's success path free of clock reads and calls.
      */
-    private static final class Detachable implements CircuitBreakerListener {
-        private final CircuitBreakerListener[] targets;
-        private volatile boolean attached = true;
+    private static class Detachable implements CircuitBreakerListener {
+        final CircuitBreakerListener[] targets;
+        volatile boolean attached = true;
 
         Detachable(List<CircuitBreakerListener> targets) {
             this.targets = targets.toArray(new CircuitBreakerListener[0]);
+        }
+
+        static Detachable of(List<CircuitBreakerListener> targets) {
+            for (CircuitBreakerListener target : targets) {
+                if (Listeners.overridesOutcomes(target, CircuitBreakerListener.class)) {
+                    return new WithOutcomes(targets);
+                }
+            }
+            return new Detachable(targets);
         }
 
         void detach() {
@@ -741,6 +754,13 @@ public final class Registry implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /** A {@link Detachable} that also forwards outcomes, for targets that override them. */
+    private static final class WithOutcomes extends Detachable {
+        WithOutcomes(List<CircuitBreakerListener> targets) {
+            super(targets);
         }
 
         @Override

@@ -26,6 +26,43 @@ class FailureRateWindowTest {
     }
 
     @Test
+    void theSuccessThatReachesMinimumCallsOpensAWindowOverTheRate() {
+        StateMachineCircuitBreaker breaker = breaker(CircuitBreakerConfig.builder()
+                .countBasedWindow(10)
+                .minimumCalls(5)
+                .failureRateThreshold(50));
+
+        call(breaker, true, 1);
+        call(breaker, true, 1);
+        call(breaker, true, 1);
+        call(breaker, false, 1);
+        assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED); // 4 calls: below minimumCalls
+        call(breaker, false, 1); // the fifth call, a success: 3 of 5 failed
+
+        assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+    }
+
+    @Test
+    void fastSuccessesPastMinimumCallsKeepTheWindowExact() {
+        StateMachineCircuitBreaker breaker = breaker(CircuitBreakerConfig.builder()
+                .countBasedWindow(4)
+                .minimumCalls(4)
+                .failureRateThreshold(75));
+        call(breaker, true, 1);
+        for (int i = 0; i < 10; i++) {
+            call(breaker, false, 1); // evicts the failure, then replaces fast successes with fast successes
+        }
+
+        assertThat(breaker.stats().failureRate()).isEqualTo(0.0);
+        call(breaker, true, 1);
+        call(breaker, true, 1);
+        assertThat(breaker.stats().failureRate()).isEqualTo(50.0);
+        call(breaker, true, 1);
+
+        assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+    }
+
+    @Test
     void countWindowOpensWhenFailureRateReachesThreshold() {
         StateMachineCircuitBreaker breaker = breaker(CircuitBreakerConfig.builder()
                 .countBasedWindow(10)

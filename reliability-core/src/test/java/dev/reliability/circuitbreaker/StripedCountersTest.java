@@ -13,12 +13,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** Per-thread counter cells, with real threads: exact totals, ended threads' counts kept, nothing left behind. */
-class ThreadCountersTest {
+/**
+ * Striped counter cells, with real platform threads: exact totals, owned and shared halves, cells bounded by the
+ * stripes however many threads count, ended owners' cells taken over with their counts.
+ */
+class StripedCountersTest {
     private static final int PER_THREAD = 200_000;
 
     /** Runs {@code body} on {@code count} threads released together; they all stay alive until all have finished. */
-    private static void onThreads(int count, Runnable body) throws Exception {
+    static void onThreads(int count, Runnable body) throws Exception {
         CountDownLatch start = new CountDownLatch(1);
         CyclicBarrier end = new CyclicBarrier(count);
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -28,7 +31,7 @@ class ThreadCountersTest {
                 try {
                     start.await();
                     body.run();
-                    end.await(30, TimeUnit.SECONDS);
+                    end.await(60, TimeUnit.SECONDS);
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 }
@@ -38,7 +41,7 @@ class ThreadCountersTest {
         }
         start.countDown();
         for (Thread thread : threads) {
-            thread.join(TimeUnit.SECONDS.toMillis(60));
+            thread.join(TimeUnit.SECONDS.toMillis(120));
             assertThat(thread.isAlive()).isFalse();
         }
         assertThat(failure.get()).isNull();
@@ -46,14 +49,13 @@ class ThreadCountersTest {
 
     @Test
     void totalsAreExactUnderRealThreads() throws Exception {
-        ThreadCounters counters = new ThreadCounters();
+        StripedCounters counters = new StripedCounters();
 
         onThreads(4, () -> {
             for (int i = 0; i < PER_THREAD; i++) {
-                ThreadCounters.Cell cell = counters.cell();
-                cell.addSuccess();
+                counters.addSuccess();
                 if ((i & 1) == 0) {
-                    cell.addRejected();
+                    counters.cell().addRejected();
                 }
             }
         });
@@ -63,78 +65,106 @@ class ThreadCountersTest {
     }
 
     @Test
-    void threadsBeyondTheDirectSlotsAreExactToo() throws Exception {
-        ThreadCounters counters = new ThreadCounters();
-        int threads = ThreadCounters.SLOTS * 2 + 3; // every slot taken and held while the others register
+    void manyLiveThreadsShareBoundedCellsAndStayExact() throws Exception {
+        StripedCounters counters = new StripedCounters();
+        int threads = StripedCounters.STRIPES * 16 + 3; // far more live threads than stripes, all holding on
 
         onThreads(threads, () -> {
-            for (int i = 0; i < 10_000; i++) {
-                counters.cell().addSuccess();
-            }
-        });
-
-        assertThat(counters.successes()).isEqualTo(threads * 10_000L);
-        assertThat(counters.cells()).isEqualTo(threads);
-    }
-
-    @Test
-    void endedThreadsCountsAreKeptAndTheirCellsDropped() throws Exception {
-        ThreadCounters counters = new ThreadCounters();
-        onThreads(3, () -> {
-            for (int i = 0; i < 1000; i++) {
+            for (int i = 0; i < 5_000; i++) {
+                counters.addSuccess();
                 counters.cell().addRejected();
             }
         });
-        assertThat(counters.cells()).isEqualTo(3);
 
-        counters.cell().addRejected(); // a new thread registers: the ended threads' cells are folded into the base
-
-        assertThat(counters.cells()).isEqualTo(1);
-        assertThat(counters.rejected()).isEqualTo(3001L);
-        assertThat(counters.successes()).isZero();
+        assertThat(counters.successes()).isEqualTo(threads * 5_000L);
+        assertThat(counters.rejected()).isEqualTo(threads * 5_000L);
+        assertThat(counters.cellCount()).isBetween(1, StripedCounters.STRIPES);
     }
 
     @Test
-    void aThreadKeepsOneCell() {
-        ThreadCounters counters = new ThreadCounters();
+    void aThreadKeepsCountingInTheCellItOwns() {
+        StripedCounters counters = new StripedCounters();
 
-        ThreadCounters.Cell first = counters.cell();
+        StripedCounters.Cell first = counters.cell();
 
+        assertThat(first.owner).isSameAs(Thread.currentThread());
         assertThat(counters.cell()).isSameAs(first);
-        assertThat(counters.cells()).isEqualTo(1);
+        assertThat(counters.addSuccess()).isEqualTo(1L);
+        assertThat(counters.addSuccess()).isEqualTo(2L);
+        assertThat(first.addRejected()).isEqualTo(1L);
+        assertThat(first.rejectedHint()).isEqualTo(1L);
+        assertThat(counters.cellCount()).isEqualTo(1);
+    }
+
+    @Test
+    void anEndedOwnersCellIsTakenOverWithItsCounts() throws Exception {
+        StripedCounters counters = new StripedCounters();
+        AtomicReference<StripedCounters.Cell> owned = new AtomicReference<>();
+        onThreads(1, () -> {
+            for (int i = 0; i < 1000; i++) {
+                counters.addSuccess();
+            }
+            owned.set(counters.cell());
+        });
+        StripedCounters.Cell cell = owned.get();
+        Thread ended = cell.owner;
+        assertThat(ended.isAlive()).isFalse();
+
+        // Another thread adds to the shared half until a claim check finds the owner ended and takes the cell over.
+        for (int i = 0; i < StripedCounters.CLAIM_EVERY; i++) {
+            cell.addSuccess(Thread.currentThread());
+        }
+
+        assertThat(cell.owner).isSameAs(Thread.currentThread());
+        assertThat(cell.addSuccess(Thread.currentThread())).isEqualTo(1001L); // continues the ended owner's count
+        assertThat(counters.successes()).isEqualTo(1000L + StripedCounters.CLAIM_EVERY + 1);
+    }
+
+    @Test
+    void aLiveOwnersCellIsNeverTakenOver() throws Exception {
+        StripedCounters counters = new StripedCounters();
+        StripedCounters.Cell cell = counters.cell(); // owned by this live thread
+        onThreads(2, () -> {
+            for (int i = 0; i < 10 * StripedCounters.CLAIM_EVERY; i++) {
+                cell.addSuccess(Thread.currentThread());
+            }
+        });
+
+        assertThat(cell.owner).isSameAs(Thread.currentThread());
+        assertThat(counters.successes()).isEqualTo(20L * StripedCounters.CLAIM_EVERY);
     }
 
     @Test
     void resetZeroesAndKeepsCountingAfterwards() throws Exception {
-        ThreadCounters counters = new ThreadCounters();
+        StripedCounters counters = new StripedCounters();
         onThreads(2, () -> {
             for (int i = 0; i < 500; i++) {
-                counters.cell().addSuccess();
+                counters.addSuccess();
                 counters.cell().addRejected();
             }
         });
-        counters.cell().addSuccess();
+        counters.addSuccess();
 
         counters.reset();
 
         assertThat(counters.successes()).isZero();
         assertThat(counters.rejected()).isZero();
-        counters.cell().addSuccess();
+        counters.addSuccess();
         counters.cell().addRejected();
-        onThreads(1, () -> counters.cell().addSuccess()); // registers after the reset; folds nothing twice
-        counters.cell().addSuccess();
+        onThreads(1, counters::addSuccess);
+        counters.addSuccess();
         assertThat(counters.successes()).isEqualTo(3L);
         assertThat(counters.rejected()).isEqualTo(1L);
     }
 
     @Test
-    void slotsArePowersOfTwoBetweenFourAndSixtyFour() {
-        assertThat(ThreadCounters.slots(1)).isEqualTo(4);
-        assertThat(ThreadCounters.slots(2)).isEqualTo(8);
-        assertThat(ThreadCounters.slots(3)).isEqualTo(16);
-        assertThat(ThreadCounters.slots(16)).isEqualTo(64);
-        assertThat(ThreadCounters.slots(1000)).isEqualTo(64);
-        assertThat(Integer.bitCount(ThreadCounters.SLOTS)).isEqualTo(1);
+    void stripesArePowersOfTwoBetweenFourAndSixtyFour() {
+        assertThat(StripedCounters.stripes(1)).isEqualTo(4);
+        assertThat(StripedCounters.stripes(2)).isEqualTo(8);
+        assertThat(StripedCounters.stripes(3)).isEqualTo(16);
+        assertThat(StripedCounters.stripes(16)).isEqualTo(64);
+        assertThat(StripedCounters.stripes(1000)).isEqualTo(64);
+        assertThat(Integer.bitCount(StripedCounters.STRIPES)).isEqualTo(1);
     }
 
     @Test
@@ -151,7 +181,7 @@ class ThreadCountersTest {
             }
         });
         time.advance(Duration.ofSeconds(1));
-        breaker.onSuccess(1); // a new thread's cell: the ended threads' counts are folded, not lost
+        breaker.onSuccess(1);
 
         CircuitStats stats = breaker.stats();
         assertThat(stats.totalSuccess()).isEqualTo(150_001L);
@@ -167,7 +197,7 @@ class ThreadCountersTest {
             StateMachineCircuitBreaker breaker = new StateMachineCircuitBreaker(
                     "gone-" + round, CircuitBreakerConfig.builder().build(), new ManualTimeSource(), List.of());
             refs.add(new WeakReference<>(breaker));
-            onThreads(ThreadCounters.SLOTS + 2, () -> breaker.onSuccess(1)); // slots and thread-local cells
+            onThreads(StripedCounters.STRIPES + 2, () -> breaker.onSuccess(1)); // owned and shared cells
             breaker.onSuccess(1);
         }
 

@@ -1,0 +1,260 @@
+package dev.reliability.circuitbreaker;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A breaker's hot-path totals (successes and rejections), counted in a fixed number of striped cells, so that memory
+ * grows with the cores, not with the threads that call the breaker, and threads on different cores mostly write
+ * different cache lines.
+ *
+ * <p>A thread's stripe is chosen from its identity hash code, a per-thread probe that is computed once and kept in the
+ * object header: reading it is a few instructions, and it needs no thread id and no thread-local. Each cell has two
+ * halves on separate cache lines:
+ *
+ * <ul>
+ *   <li>an <em>owned</em> half, written only by the thread that owns the cell, with a plain read and a release store
+ *       (no atomic read-modify-write), and
+ *   <li>a <em>shared</em> half, added to atomically by any other thread whose stripe it is.
+ * </ul>
+ *
+ * A thread owns the cell of its stripe when it was the first to use it, or the cell of the neighbouring stripe when its
+ * own was taken: so a few threads per core (a benchmark, a small pool) each write their own cell with plain stores,
+ * and the rest (hundreds of platform threads, or thousands of virtual threads) add atomically to the shared half of
+ * their stripe, with contention spread over the stripes like a {@link java.util.concurrent.atomic.LongAdder}'s. An
+ * owner that has ended frees its cell: one in {@link #CLAIM_EVERY} shared additions checks the owner, and takes the
+ * cell over if it has ended; a thread's end happens-before {@link Thread#isAlive()} returning false, so the new owner
+ * continues from the ended owner's exact counts.
+ *
+ * <p>Sums are exact once the counting threads have stopped (and their last calls happen-before the read): a reader
+ * adds the base and both halves of every cell with acquire loads. Memory, per breaker: the stripe table and at most
+ * {@link #STRIPES} cells of about 200 bytes, created on first use; a cell refers strongly to its owner thread, so at
+ * most {@link #STRIPES} ended threads per breaker stay reachable until their cells are taken over.
+ */
+final class StripedCounters {
+    private static final VarHandle OWNER;
+    private static final VarHandle SUCCESSES;
+    private static final VarHandle REJECTED;
+    private static final VarHandle SHARED_SUCCESSES;
+    private static final VarHandle SHARED_REJECTED;
+    private static final VarHandle STRIPE = MethodHandles.arrayElementVarHandle(Cell[].class);
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            OWNER = lookup.findVarHandle(Owned.class, "owner", Thread.class);
+            SUCCESSES = lookup.findVarHandle(Owned.class, "successes", long.class);
+            REJECTED = lookup.findVarHandle(Owned.class, "rejected", long.class);
+            SHARED_SUCCESSES = lookup.findVarHandle(Shared.class, "sharedSuccesses", long.class);
+            SHARED_REJECTED = lookup.findVarHandle(Shared.class, "sharedRejected", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Cells per breaker: four per core, at least 4 and at most 64, a power of two. */
+    static final int STRIPES = stripes(Runtime.getRuntime().availableProcessors());
+
+    /** One shared addition in this many checks whether the cell's owner has ended; a power of two. */
+    static final int CLAIM_EVERY = 128;
+
+    private final Cell[] cells = new Cell[STRIPES];
+    private volatile long baseSuccesses;
+    private volatile long baseRejected;
+
+    static int stripes(int processors) {
+        int wanted = Math.max(4, Math.min(64, 4 * processors));
+        return Integer.highestOneBit(wanted - 1) << 1;
+    }
+
+    /** The stripe of a thread: its identity hash (Thread does not override hashCode), mixed. */
+    private static int stripe(Thread thread) {
+        int h = thread.hashCode();
+        return (h ^ (h >>> 16)) & (STRIPES - 1);
+    }
+
+    /** Counts a success for the calling thread; returns the count it wrote (see {@link ClockSampler}). */
+    long addSuccess() {
+        Thread thread = Thread.currentThread();
+        Cell cell = cells[stripe(thread)];
+        if (cell != null && cell.owner == thread) {
+            long next = cell.successes + 1;
+            SUCCESSES.setRelease(cell, next);
+            return next;
+        }
+        return find(thread).addSuccess(thread);
+    }
+
+    /** The cell the calling thread counts in: one it owns if it has one, else the cell of its stripe. */
+    Cell cell() {
+        Thread thread = Thread.currentThread();
+        Cell cell = cells[stripe(thread)];
+        if (cell != null && cell.owner == thread) {
+            return cell;
+        }
+        return find(thread);
+    }
+
+    private Cell find(Thread thread) {
+        int home = stripe(thread);
+        Cell cell = cellAt(home, thread);
+        if (cell.owner == thread) {
+            return cell;
+        }
+        Cell neighbour = cellAt(home ^ 1, thread);
+        return neighbour.owner == thread ? neighbour : cell;
+    }
+
+    /** The cell of a stripe, created (and owned by {@code thread}) if the stripe has none yet. */
+    private Cell cellAt(int stripe, Thread thread) {
+        Cell cell = (Cell) STRIPE.getAcquire(cells, stripe);
+        if (cell != null) {
+            return cell;
+        }
+        Cell created = new Cell(thread);
+        Cell witness = (Cell) STRIPE.compareAndExchangeRelease(cells, stripe, null, created);
+        return witness == null ? created : witness;
+    }
+
+    /** The success total: exact once the counting threads have stopped. */
+    long successes() {
+        long sum = baseSuccesses;
+        for (int i = 0; i < STRIPES; i++) {
+            Cell cell = (Cell) STRIPE.getAcquire(cells, i);
+            if (cell != null) {
+                sum += (long) SUCCESSES.getAcquire(cell) + (long) SHARED_SUCCESSES.getAcquire(cell);
+            }
+        }
+        return sum;
+    }
+
+    /** The rejection total: exact once the counting threads have stopped. */
+    long rejected() {
+        long sum = baseRejected;
+        for (int i = 0; i < STRIPES; i++) {
+            Cell cell = (Cell) STRIPE.getAcquire(cells, i);
+            if (cell != null) {
+                sum += (long) REJECTED.getAcquire(cell) + (long) SHARED_REJECTED.getAcquire(cell);
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * Sets both totals to zero by making the base cancel what the cells hold now. Counts added concurrently are kept,
+     * as a {@link java.util.concurrent.atomic.LongAdder#reset()} would keep them.
+     */
+    void reset() {
+        baseSuccesses -= successes();
+        baseRejected -= rejected();
+    }
+
+    /** How many cells exist, for tests: never more than {@link #STRIPES}, however many threads counted. */
+    int cellCount() {
+        int count = 0;
+        for (int i = 0; i < STRIPES; i++) {
+            if (STRIPE.getAcquire(cells, i) != null) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /** Cache-line padding before the owned half, so the object allocated before a cell never shares its line. */
+    @SuppressWarnings("unused")
+    abstract static class LeadingPad {
+        private long pad0;
+        private long pad1;
+        private long pad2;
+        private long pad3;
+        private long pad4;
+        private long pad5;
+        private long pad6;
+        private long pad7;
+    }
+
+    /** The owner and the counts only it writes; fields of a superclass are laid out before a subclass's. */
+    abstract static class Owned extends LeadingPad {
+        volatile Thread owner;
+        long successes;
+        long rejected;
+    }
+
+    /** Padding between the halves, so shared additions never invalidate the owner's line. */
+    @SuppressWarnings("unused")
+    abstract static class MiddlePad extends Owned {
+        private long pad10;
+        private long pad11;
+        private long pad12;
+        private long pad13;
+        private long pad14;
+        private long pad15;
+        private long pad16;
+        private long pad17;
+    }
+
+    /** The counts every other thread of the stripe adds to atomically. */
+    abstract static class Shared extends MiddlePad {
+        long sharedSuccesses;
+        long sharedRejected;
+    }
+
+    /** One stripe's cell, padded after the shared half too. */
+    @SuppressWarnings("unused")
+    static final class Cell extends Shared {
+        private long pad20;
+        private long pad21;
+        private long pad22;
+        private long pad23;
+        private long pad24;
+        private long pad25;
+        private long pad26;
+        private long pad27;
+
+        Cell(Thread owner) {
+            OWNER.setRelease(this, owner);
+        }
+
+        /**
+         * A count of the rejections through this cell that changes by one with each of the caller's rejections, for
+         * {@link ClockSampler#shouldSample}: plain reads, no write.
+         */
+        long rejectedHint() {
+            return rejected + sharedRejected;
+        }
+
+        long addSuccess(Thread thread) {
+            if (owner == thread) {
+                long next = successes + 1;
+                SUCCESSES.setRelease(this, next);
+                return next;
+            }
+            long next = (long) SHARED_SUCCESSES.getAndAdd(this, 1L) + 1;
+            claimIfEnded(next, thread);
+            return next;
+        }
+
+        /** Counts a rejection for the calling thread; returns the count it wrote. */
+        long addRejected() {
+            Thread thread = Thread.currentThread();
+            if (owner == thread) {
+                long next = rejected + 1;
+                REJECTED.setRelease(this, next);
+                return next;
+            }
+            long next = (long) SHARED_REJECTED.getAndAdd(this, 1L) + 1;
+            claimIfEnded(next, thread);
+            return next;
+        }
+
+        /** Once in {@link #CLAIM_EVERY} shared additions, takes the cell over if its owner has ended. */
+        private void claimIfEnded(long count, Thread thread) {
+            if ((count & (CLAIM_EVERY - 1)) == 0) {
+                Thread current = owner;
+                if (current == null || !current.isAlive()) {
+                    OWNER.compareAndSet(this, current, thread);
+                }
+            }
+        }
+    }
+}
