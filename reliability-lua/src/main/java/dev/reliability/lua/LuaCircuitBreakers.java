@@ -1,5 +1,6 @@
 package dev.reliability.lua;
 
+import dev.reliability.CheckedSupplier;
 import dev.reliability.circuitbreaker.CallNotPermittedException;
 import dev.reliability.circuitbreaker.CircuitBreaker;
 import dev.reliability.circuitbreaker.CircuitBreakerConfig;
@@ -69,6 +70,9 @@ final class LuaCircuitBreakers {
 
     private record Prepared(String name, CircuitBreaker breaker, LuaFunction onStateChange) {}
 
+    /** The invocation no call is using, or null while calls are nested. */
+    private Invocation spare;
+
     LuaCircuitBreakers(Registry registry, Logger logger) {
         this.registry = registry;
         this.logger = logger;
@@ -99,8 +103,11 @@ final class LuaCircuitBreakers {
             outer = CURRENT.get();
             CURRENT.set(new CallFrame(name, onStateChange, outer));
         }
+        Invocation invocation = spare != null ? spare : new Invocation();
+        spare = null;
+        invocation.fn = fn;
         try {
-            Varargs result = breaker.execute(fn::invoke);
+            Varargs result = breaker.execute(invocation);
             return LuaRetry.failed(result)
                             && !result.arg(2).isnil()
                             && result.arg(2).type() != LuaValue.TSTRING
@@ -112,9 +119,24 @@ final class LuaCircuitBreakers {
         } catch (LuaError raised) {
             return LuaValue.varargsOf(LuaValue.NIL, LuaRetry.errorOf(raised));
         } finally {
+            invocation.fn = null;
+            spare = invocation;
             if (onStateChange != null) {
                 CURRENT.set(outer);
             }
+        }
+    }
+
+    /**
+     * Hands {@code fn} to the breaker. One is kept for the next call instead of a new lambda per call; a call made
+     * while another is in progress (from {@code fn} or a callback) finds none spare and takes a new one.
+     */
+    private static final class Invocation implements CheckedSupplier<Varargs, RuntimeException> {
+        LuaFunction fn;
+
+        @Override
+        public Varargs get() {
+            return fn.invoke();
         }
     }
 

@@ -103,6 +103,7 @@ public final class LuaSandbox {
                 modules.registry().timeSource());
         globals.running.errorfunc = new LuaErrors.Normalizer();
         modules.install(globals);
+        InterningCompiler.install(globals); // after every library, so compiled names become the libraries' own keys
         return globals;
     }
 

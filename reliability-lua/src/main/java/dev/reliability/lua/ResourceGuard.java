@@ -49,6 +49,8 @@ final class ResourceGuard extends DebugLib {
     private LuaClosure[] closures = new LuaClosure[32];
     private LuaValue[][] stacks = new LuaValue[32][];
     private int depth;
+    /** The code of the innermost frame's closure, or null: read on every instruction, so kept apart. */
+    private int[] code;
 
     /**
      * @param instructionLimit instructions (and units of library work) allowed per run, or 0 for no limit
@@ -244,11 +246,11 @@ final class ResourceGuard extends DebugLib {
      * code and registers, hence the frame stack kept by {@link #onCall} and {@link #onReturn}.
      */
     private void checkConcat(int pc) {
-        LuaClosure closure = depth > 0 ? closures[depth - 1] : null;
-        if (closure == null || pc >= closure.p.code.length) {
+        int[] code = this.code;
+        if (code == null || pc >= code.length) {
             return;
         }
-        int instruction = closure.p.code[pc];
+        int instruction = code[pc];
         if ((instruction & OPCODE_MASK) != Lua.OP_CONCAT) {
             return;
         }
@@ -290,6 +292,7 @@ final class ResourceGuard extends DebugLib {
         closures[depth] = closure;
         stacks[depth] = stack;
         depth++;
+        code = closure == null ? null : closure.p.code;
     }
 
     @Override
@@ -298,6 +301,8 @@ final class ResourceGuard extends DebugLib {
             depth--;
             closures[depth] = null;
             stacks[depth] = null;
+            LuaClosure caller = depth > 0 ? closures[depth - 1] : null;
+            code = caller == null ? null : caller.p.code;
         }
     }
 

@@ -33,6 +33,8 @@ final class StateLib extends TwoArgFunction {
     private final String owner;
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private final Set<String> takenThisRun = ConcurrentHashMap.newKeySet();
+    /** The last valid key argument: converting and checking a key costs more than the memory store's increment. */
+    private CheckedKey lastKey; // racy on purpose: a record of final fields is never seen half-built
 
     StateLib(StateStore store, TimeSource timeSource, String owner) {
         this.store = store;
@@ -244,14 +246,24 @@ final class StateLib extends TwoArgFunction {
     }
 
     /** Argument 1 as a key (or lock name), checked by the store's rules before anything runs. */
-    private static String key(Varargs args, String function) {
+    private String key(Varargs args, String function) {
+        LuaValue value = args.arg1();
+        CheckedKey last = lastKey;
+        if (last != null && last.lua == value) {
+            return last.text; // the same string instance as the last call's, such as a constant in a loop
+        }
         String key = text(args, 1, function);
         try {
-            return AbstractStateStore.checkKey(key, "key");
+            AbstractStateStore.checkKey(key, "key");
         } catch (IllegalArgumentException invalid) {
             throw LuaErrors.badArgument(1, function, invalid.getMessage());
         }
+        lastKey = new CheckedKey(value, key);
+        return key;
     }
+
+    /** A key argument and its checked store text; one object, so a reader never pairs one key with another's text. */
+    private record CheckedKey(LuaValue lua, String text) {}
 
     /** A string argument in the store's text form (see {@link LuaValues#text}), so its bytes survive. */
     private static String text(Varargs args, int index, String function) {
