@@ -48,6 +48,24 @@ class StripedCountersTest {
     }
 
     @Test
+    void everyThreadOwnsACellWhileAStripeIsFreeWhateverItsHash() throws Exception {
+        StripedCounters counters = new StripedCounters();
+        AtomicReference<Thread> notOwner = new AtomicReference<>();
+
+        // As many live threads as stripes: identity hashes collide, yet each finds a stripe of its own.
+        onThreads(StripedCounters.STRIPES, () -> {
+            counters.addSuccess();
+            if (counters.cell().owner != Thread.currentThread()) {
+                notOwner.set(Thread.currentThread());
+            }
+        });
+
+        assertThat(notOwner.get()).as("a thread counting in a shared half").isNull();
+        assertThat(counters.cellCount()).isEqualTo(StripedCounters.STRIPES);
+        assertThat(counters.successes()).isEqualTo(StripedCounters.STRIPES);
+    }
+
+    @Test
     void totalsAreExactUnderRealThreads() throws Exception {
         StripedCounters counters = new StripedCounters();
 
