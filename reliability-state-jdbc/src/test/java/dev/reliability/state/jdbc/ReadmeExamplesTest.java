@@ -10,15 +10,12 @@ import dev.reliability.registry.Registry;
 import dev.reliability.registry.SharingPolicy;
 import dev.reliability.state.StateStore;
 import dev.reliability.state.StateValue;
+import dev.reliability.testing.ReadmeBlocks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,7 +99,7 @@ class ReadmeExamplesTest {
         String readme = Files.readString(Path.of("..", "README.md"));
         String source = Files.readString(Path.of("src/test/java/dev/reliability/state/jdbc/ReadmeExamplesTest.java"));
 
-        List<String> blocks = quotedBlocks(source);
+        List<String> blocks = ReadmeBlocks.in(source);
         assertThat(blocks).isNotEmpty();
         for (String block : blocks) {
             assertThat(readme).contains(block);
@@ -117,19 +114,5 @@ class ReadmeExamplesTest {
                     Path.of("src/main/resources/dev/reliability/state/jdbc/schema-" + dialect.id() + ".sql"));
             assertThat(readme).as(dialect.id()).contains(schema.strip());
         }
-    }
-
-    /** The lines between "// README: name" and "// README: end", with the method's indentation removed. */
-    static List<String> quotedBlocks(String source) {
-        List<String> blocks = new ArrayList<>();
-        Matcher matcher = Pattern.compile("// README: (?!end)\\w+\\n(.*?)\\n\\s*// README: end", Pattern.DOTALL)
-                .matcher(source);
-        while (matcher.find()) {
-            blocks.add(matcher.group(1)
-                    .lines()
-                    .map(line -> line.replaceFirst("^ {8}", ""))
-                    .collect(Collectors.joining("\n")));
-        }
-        return blocks;
     }
 }
