@@ -24,13 +24,16 @@ import dev.reliability.state.StateStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -316,25 +319,19 @@ public final class Registry implements AutoCloseable {
                     name.length());
             AbstractStateStore.checkKey(name, "name");
         }
-        RetryBudget budget = budgets.get(name);
-        if (budget == null) {
-            synchronized (lock) {
-                budget = budgets.get(name);
-                if (budget == null) {
-                    RetryBudget created = worker == null
-                            ? RetryBudget.builder()
-                                    .retryRatio(template.retryRatio())
-                                    .minRetriesPerSecond(template.minRetriesPerSecond())
-                                    .maxTokens(template.maxTokens())
-                                    .timeSource(timeSource)
-                                    .build()
-                            : sharedBudget(name, template);
-                    budgets.put(name, created);
-                    announce("onRetryBudgetAdded", name, listener -> listener.onRetryBudgetAdded(name, created));
-                    budget = created;
-                }
-            }
-        }
+        RetryBudget budget = getOrCreate(
+                budgets,
+                name,
+                () -> worker == null
+                        ? RetryBudget.builder()
+                                .retryRatio(template.retryRatio())
+                                .minRetriesPerSecond(template.minRetriesPerSecond())
+                                .maxTokens(template.maxTokens())
+                                .timeSource(timeSource)
+                                .build()
+                        : sharedBudget(name, template),
+                "onRetryBudgetAdded",
+                (listener, created) -> listener.onRetryBudgetAdded(name, created));
         boolean same = budget.retryRatio() == template.retryRatio()
                 && budget.minRetriesPerSecond() == template.minRetriesPerSecond()
                 && budget.maxTokens() == template.maxTokens();
@@ -375,18 +372,12 @@ public final class Registry implements AutoCloseable {
         checkName(name, "name");
         checkNotNull(policy, "policy");
         checkOpen();
-        Retry retry = retries.get(name);
-        if (retry == null) {
-            synchronized (lock) {
-                retry = retries.get(name);
-                if (retry == null) {
-                    Retry created = Retry.of(name, policy, timeSource, random);
-                    retries.put(name, created);
-                    announce("onRetryAdded", name, listener -> listener.onRetryAdded(created));
-                    retry = created;
-                }
-            }
-        }
+        Retry retry = getOrCreate(
+                retries,
+                name,
+                () -> Retry.of(name, policy, timeSource, random),
+                "onRetryAdded",
+                RegistryListener::onRetryAdded);
         RetryPolicy existing = retry.policy();
         if (existing != policy && !existing.equals(policy)) {
             throw new IllegalStateException(
@@ -476,6 +467,32 @@ public final class Registry implements AutoCloseable {
         checkNotNull(listener, "listener");
         synchronized (lock) {
             return registryListeners.remove(listener);
+        }
+    }
+
+    /**
+     * The member with this name, created under the lock and announced to the registry listeners if absent, so each
+     * member is created once and announced once, in order.
+     */
+    private <T> T getOrCreate(
+            Map<String, T> members,
+            String name,
+            Supplier<T> create,
+            String event,
+            BiConsumer<RegistryListener, T> added) {
+        T member = members.get(name);
+        if (member != null) {
+            return member;
+        }
+        synchronized (lock) {
+            member = members.get(name);
+            if (member == null) {
+                T created = create.get();
+                members.put(name, created);
+                announce(event, name, listener -> added.accept(listener, created));
+                member = created;
+            }
+            return member;
         }
     }
 
