@@ -653,6 +653,24 @@ public abstract class StateStoreContractTest {
         assertThat(store.keys("emoji ?")).containsExactly("emoji 😀");
     }
 
+    /** The store may narrow a glob by its literal prefix; what follows the prefix never hides a key. */
+    @Test
+    void aGlobFindsEveryKeyWithItsPrefixWhateverFollows() {
+        String max = new String(Character.toChars(Character.MAX_CODE_POINT));
+        List<String> matching =
+                List.of("b", "b ", "ba", "b~", "bé", "b\uFFFF", "b😀", "b😀x", "b" + max, "b" + max + "x");
+        matching.forEach(key -> store.set(key, StateValue.of(1L)));
+        store.set("a😀", StateValue.of(1L));
+        store.set("c", StateValue.of(1L));
+
+        assertThat(store.keys("b*")).containsExactlyInAnyOrderElementsOf(matching);
+        assertThat(store.keys("b😀*")).containsExactlyInAnyOrder("b😀", "b😀x");
+        assertThat(store.keys("b" + max + "*")).containsExactlyInAnyOrder("b" + max, "b" + max + "x");
+        assertThat(store.keys("b *")).containsExactly("b ");
+        assertThat(store.clear("b*")).isEqualTo(matching.size());
+        assertThat(store.keys("*")).containsExactlyInAnyOrder("a😀", "c");
+    }
+
     /** The Lua binding stores bytes that are not UTF-8 as private-use characters U+F700..U+F7FF next to others. */
     @Test
     void privateUseCharactersAreKeptAndDistinct() {

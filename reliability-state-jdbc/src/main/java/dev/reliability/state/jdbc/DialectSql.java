@@ -79,12 +79,9 @@ abstract class DialectSql {
                 mode);
         deleteLive = compile("DELETE FROM {values} WHERE state_key = ? AND {live}", values, locks, mode);
         keys = compile(
-                "SELECT state_key FROM {values} WHERE state_key LIKE ? ESCAPE '!' AND {live}", values, locks, mode);
+                "SELECT state_key FROM {values} WHERE " + prefixCondition() + " AND {live}", values, locks, mode);
         purgeExpired = compile(
-                "DELETE FROM {values} WHERE state_key LIKE ? ESCAPE '!' AND expires_at_ms <= {now}",
-                values,
-                locks,
-                mode);
+                "DELETE FROM {values} WHERE " + prefixCondition() + " AND expires_at_ms <= {now}", values, locks, mode);
         // The WHERE clause is evaluated before any assignment, so MariaDB's left-to-right SET does not matter here.
         setTtl = compile(
                 "UPDATE {values} SET expires_at_ms = {expires}, version = version + 1, updated_at_ms = {now}"
@@ -108,6 +105,27 @@ abstract class DialectSql {
                 mode);
         lockRelease = compile(
                 "DELETE FROM {locks} WHERE lock_name = ? AND owner = ? AND expires_at_ms > {now}", values, locks, mode);
+    }
+
+    /**
+     * The condition {@link #keys} and {@link #purgeExpired} narrow the rows with, before the glob decides in Java: a
+     * {@code LIKE} on the key's literal prefix. It binds {@link #prefixArguments(String)}.
+     */
+    String prefixCondition() {
+        return "state_key LIKE ? ESCAPE '!'";
+    }
+
+    /** The values {@link #prefixCondition()} binds for the glob's literal {@code prefix}. */
+    Object[] prefixArguments(String prefix) {
+        StringBuilder like = new StringBuilder();
+        for (int i = 0; i < prefix.length(); i++) {
+            char ch = prefix.charAt(i);
+            if (ch == '!' || ch == '%' || ch == '_') {
+                like.append('!');
+            }
+            like.append(ch);
+        }
+        return new Object[] {like.append('%').toString()};
     }
 
     /**

@@ -841,26 +841,9 @@ public final class JdbcStateStore extends AbstractStateStore {
         return execute("delete", false, c -> update(c, sql.deleteLive, 0, key) > 0);
     }
 
-    private String likePrefix(String prefix) {
-        if (dialect == SqlDialect.MARIADB) {
-            // MariaDB 10.11 misses rows when an index range scan serves a LIKE prefix that ends in a space
-            // ('emoji %' does not find 'emoji \uD83D\uDE00'); the LIKE only narrows the search, the glob decides.
-            prefix = prefix.stripTrailing();
-        }
-        StringBuilder like = new StringBuilder();
-        for (int i = 0; i < prefix.length(); i++) {
-            char ch = prefix.charAt(i);
-            if (ch == '!' || ch == '%' || ch == '_') {
-                like.append('!');
-            }
-            like.append(ch);
-        }
-        return like.append('%').toString();
-    }
-
-    private List<String> matchingKeys(Connection c, Predicate<String> pattern, String like) throws SQLException {
+    private List<String> matchingKeys(Connection c, Predicate<String> pattern, Object[] prefix) throws SQLException {
         List<String> result = new ArrayList<>();
-        try (PreparedStatement ps = prepare(c, sql.keys, 0, like);
+        try (PreparedStatement ps = prepare(c, sql.keys, 0, prefix);
                 ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
                 String key = rs.getString(1);
@@ -875,20 +858,20 @@ public final class JdbcStateStore extends AbstractStateStore {
 
     @Override
     protected List<String> liveKeys(Predicate<String> matcher, String prefix) {
-        String like = likePrefix(prefix);
-        return execute("keys", true, c -> matchingKeys(c, matcher, like));
+        Object[] narrowed = sql.prefixArguments(prefix);
+        return execute("keys", true, c -> matchingKeys(c, matcher, narrowed));
     }
 
     /** On one connection, and purges the matching expired rows while at it. */
     @Override
     protected long removeMatching(Predicate<String> matcher, String prefix) {
-        String like = likePrefix(prefix);
+        Object[] narrowed = sql.prefixArguments(prefix);
         return execute("clear", false, c -> {
             long removed = 0;
-            for (String key : matchingKeys(c, matcher, like)) {
+            for (String key : matchingKeys(c, matcher, narrowed)) {
                 removed += update(c, sql.deleteLive, 0, key);
             }
-            update(c, sql.purgeExpired, 0, like);
+            update(c, sql.purgeExpired, 0, narrowed);
             return removed;
         });
     }

@@ -36,6 +36,44 @@ final class MariaDbSql extends DialectSql {
         return "CAST(? AS SIGNED)";
     }
 
+    /**
+     * A range on the key, not {@code LIKE}: MariaDB 10.11 misses rows when an index range scan serves a {@code LIKE}
+     * prefix and the key goes on with a character beyond U+FFFF ({@code 'b%'} does not find {@code 'b😀'}), or when
+     * the prefix ends in a space. Keys compare by code point ({@code utf8mb4_nopad_bin}), so the keys that start with
+     * a prefix are exactly those from the prefix up to {@link #nextPrefix(String)}; the index serves the range.
+     */
+    @Override
+    String prefixCondition() {
+        return "state_key >= ? AND (? IS NULL OR state_key < ?)";
+    }
+
+    @Override
+    Object[] prefixArguments(String prefix) {
+        String next = nextPrefix(prefix);
+        return new Object[] {prefix, next, next};
+    }
+
+    /**
+     * The least string, in code point order, above every string that starts with {@code prefix}, or null when there
+     * is none (an empty prefix, or one made of U+10FFFF only). Keys hold no lone surrogates, so none is produced.
+     */
+    static String nextPrefix(String prefix) {
+        int end = prefix.length();
+        while (end > 0) {
+            int last = prefix.codePointBefore(end);
+            int start = end - Character.charCount(last);
+            if (last < Character.MAX_CODE_POINT) {
+                int next = last + 1 == Character.MIN_SURROGATE ? Character.MAX_SURROGATE + 1 : last + 1;
+                return new StringBuilder(start + 2)
+                        .append(prefix, 0, start)
+                        .appendCodePoint(next)
+                        .toString();
+            }
+            end = start;
+        }
+        return null;
+    }
+
     @Override
     String setSql(boolean expiring) {
         return "INSERT INTO {values}"
