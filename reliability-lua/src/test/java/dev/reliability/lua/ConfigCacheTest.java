@@ -3,6 +3,8 @@ package dev.reliability.lua;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
+import org.luaj.vm2.LuaTable;
+import org.luaj.vm2.LuaValue;
 import org.luaj.vm2.Varargs;
 
 /** Parsed configs are reused only while the table's fields are unchanged. */
@@ -90,5 +92,70 @@ class ConfigCacheTest {
 
         assertThat(result.tojstring(1)).isEqualTo("ran");
         assertThat(result.tojstring(2)).isEqualTo("closed");
+    }
+
+    @Test
+    void aKeyRemovedAndAnotherAddedBetweenTwoCallsIsSeen() {
+        Varargs result = lua.run("""
+                local log = {}
+                local cfg = {max_failures = 1, timeout = 60}
+                reliability.circuit_breaker("swap", cfg, function() return true end)
+                cfg.timeout = nil -- the table holds as many keys as before
+                cfg.on_state_change = function(from, to) log[#log + 1] = to end
+                reliability.circuit_breaker("swap", cfg, function() return nil, "boom" end)
+                return table.concat(log, ",")
+                """);
+
+        assertThat(result.tojstring(1)).isEqualTo("open");
+    }
+
+    @Test
+    void aKeyAddedToATableWithRoomForItIsSeen() {
+        Varargs result = lua.run("""
+                local calls = 0
+                local function failing() calls = calls + 1; return nil, "down" end
+                local cfg = {initial_delay = 0, max_delay = 1, strategy = "fixed"} -- room for a fourth key
+                reliability.retry_with_config(cfg, failing)
+                local first = calls
+                cfg.max_attempts = 5
+                reliability.retry_with_config(cfg, failing)
+                return first, calls - first
+                """);
+
+        assertThat(result.toint(1)).isEqualTo(3); // the default
+        assertThat(result.toint(2)).isEqualTo(5);
+    }
+
+    @Test
+    void aTableWhoseFieldsComeFromAMetatableIsReadOnEveryCall() {
+        Varargs result = lua.run("""
+                local calls = 0
+                local function failing() calls = calls + 1; return nil, "down" end
+                local defaults = {max_attempts = 2, initial_delay = 0}
+                local cfg = setmetatable({}, {__index = defaults})
+                reliability.retry_with_config(cfg, failing)
+                local first = calls
+                defaults.max_attempts = 4
+                reliability.retry_with_config(cfg, failing)
+                return first, calls - first
+                """);
+
+        assertThat(result.toint(1)).isEqualTo(2);
+        assertThat(result.toint(2)).isEqualTo(4);
+    }
+
+    @Test
+    void theFastCheckCountsTheTablesEntries() {
+        LuaTable table = new LuaTable();
+        table.set("a", 1);
+        table.set("b", 2);
+        int before = ConfigCache.hashEntries(table);
+        table.set("c", 3);
+        int added = ConfigCache.hashEntries(table);
+        table.set("a", LuaValue.NIL);
+
+        assertThat(before).isEqualTo(2); // the JVM lets the cache read LuaJ's count: the fast check is in use
+        assertThat(added).isEqualTo(3);
+        assertThat(ConfigCache.hashEntries(table)).isEqualTo(2);
     }
 }
