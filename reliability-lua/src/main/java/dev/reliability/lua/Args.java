@@ -42,6 +42,15 @@ final class Args {
         return value.tojstring();
     }
 
+    /**
+     * A string argument as text that keeps every byte ({@link LuaValues#text}): for names that Java keeps and hands
+     * back, so names that differ in bytes stay different.
+     */
+    static String text(Varargs args, int index, String function) {
+        string(args, index, function); // checks the type
+        return LuaValues.text(args.arg(index).strvalue());
+    }
+
     static double number(Varargs args, int index, String function) {
         LuaValue value = args.arg(index);
         if (!value.isnumber()) {

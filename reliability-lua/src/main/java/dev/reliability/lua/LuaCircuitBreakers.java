@@ -68,7 +68,10 @@ final class LuaCircuitBreakers {
     /** Per breaker name, the breaker and callback a config table gave, so a call with the same table skips both. */
     private final ConfigCache<Prepared> prepared = new ConfigCache<>(KEYS);
 
-    private record Prepared(String name, CircuitBreaker breaker, LuaFunction onStateChange) {}
+    /** Counts removals from the registry: a prepared breaker is the registry's while the count is unchanged. */
+    private final BreakerRemovals removals;
+
+    private record Prepared(String name, CircuitBreaker breaker, LuaFunction onStateChange, int removals) {}
 
     /** The invocation no call is using, or null while calls are nested. */
     private Invocation spare;
@@ -76,6 +79,7 @@ final class LuaCircuitBreakers {
     LuaCircuitBreakers(Registry registry, Logger logger) {
         this.registry = registry;
         this.logger = logger;
+        this.removals = BreakerRemovals.of(registry);
     }
 
     /** {@code circuit_breaker(name, cfg, fn)}; an unchanged config table for a name is not read again. */
@@ -85,12 +89,13 @@ final class LuaCircuitBreakers {
         Prepared call = nameArg.type() == LuaValue.TSTRING && table.istable()
                 ? prepared.get(nameArg.strvalue(), (LuaTable) table)
                 : null;
-        if (call == null || call.breaker() != registry.find(call.name()).orElse(null)) {
-            String name = Args.string(args, 1, function);
+        if (call == null || call.removals() != removals.count()) {
+            int removed = removals.count(); // before the lookup: a removal during it sends the next call back here
+            String name = Args.text(args, 1, function);
             ConfigTable config = ConfigTable.of(args, 2, function, KEYS);
             LuaFunction onStateChange = config.function("on_state_change"); // every check before the breaker exists
             Args.function(args, 3, function);
-            call = new Prepared(name, breaker(name, breakerConfig(config)), onStateChange);
+            call = new Prepared(name, breaker(name, breakerConfig(config)), onStateChange, removed);
             prepared.put(nameArg.strvalue(), (LuaTable) table, call);
         }
         return call(call.name(), call.breaker(), call.onStateChange(), Args.function(args, 3, function), types);
@@ -114,7 +119,7 @@ final class LuaCircuitBreakers {
                     ? LuaValue.varargsOf(result.arg1(), LuaRetry.errorOf(result), result.subargs(3))
                     : result;
         } catch (CallNotPermittedException rejected) {
-            LuaString message = LuaString.valueOf("circuit breaker '" + name + "' is open");
+            LuaString message = LuaValues.bytes("circuit breaker '" + name + "' is open");
             return LuaValue.varargsOf(LuaValue.NIL, types.remember(ErrorTypes.Type.CIRCUIT_OPEN, message));
         } catch (LuaError raised) {
             return LuaValue.varargsOf(LuaValue.NIL, LuaRetry.errorOf(raised));
@@ -208,6 +213,6 @@ final class LuaCircuitBreakers {
     Varargs reset(String name) {
         return registry.reset(name)
                 ? LuaValue.TRUE
-                : LuaValue.varargsOf(LuaValue.FALSE, LuaValue.valueOf("circuit breaker not found: " + name));
+                : LuaValue.varargsOf(LuaValue.FALSE, LuaValues.bytes("circuit breaker not found: " + name));
     }
 }

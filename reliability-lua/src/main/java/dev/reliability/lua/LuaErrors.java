@@ -264,10 +264,19 @@ final class LuaErrors {
 
     /** Returns {@code prefix} followed by the bytes of {@code rest}. */
     static LuaString prefixed(String prefix, LuaString rest) {
-        LuaString head = LuaString.valueOf(prefix);
-        byte[] bytes = new byte[head.length() + rest.length()];
+        return concat(LuaString.valueOf(prefix), rest);
+    }
+
+    /** Returns the bytes of {@code head} followed by {@code tail} as UTF-8. */
+    static LuaString concat(LuaString head, String tail) {
+        return concat(head, LuaString.valueOf(tail));
+    }
+
+    /** Returns the bytes of {@code head} followed by those of {@code tail}. */
+    static LuaString concat(LuaString head, LuaString tail) {
+        byte[] bytes = new byte[head.length() + tail.length()];
         head.copyInto(0, bytes, 0, head.length());
-        rest.copyInto(0, bytes, head.length(), rest.length());
+        tail.copyInto(0, bytes, head.length(), tail.length());
         return LuaString.valueUsing(bytes);
     }
 

@@ -22,8 +22,8 @@ import org.luaj.vm2.lib.jse.JseMathLib;
 /**
  * Builds locked-down Lua runtimes and runs scripts in them.
  *
- * <p>A sandboxed runtime has the base library (without {@code dofile} and {@code loadfile}, and with a {@code load}
- * that accepts source only), {@code package} (without the file and Java searchers, so {@code require} finds only
+ * <p>A sandboxed runtime has the base library (without {@code dofile} and {@code loadfile}, with a {@code load}
+ * that accepts source only, and with an {@code error}, {@code xpcall} and {@code print} that keep a string's bytes), {@code package} (without the file and Java searchers, so {@code require} finds only
  * preloaded modules), {@code table}, {@code string}, {@code math}, and of {@code os} only {@code time}, {@code clock},
  * {@code date} and {@code difftime}; plus the modules of a {@link ReliabilityLua}. There is no {@code io}, {@code
  * debug}, {@code luajava} or {@code os.execute}.
@@ -96,11 +96,13 @@ public final class LuaSandbox {
         table.set("concat", new SizedConcat(table.get("concat")));
         table.set("unpack", new SizedUnpack(table.get("unpack")));
 
-        globals.debuglib = new ResourceGuard(
+        ResourceGuard guard = new ResourceGuard(
                 modules.instructionLimit(),
                 HEAP_LIMIT_FRACTION,
                 modules.timeLimit(),
                 modules.registry().timeSource());
+        globals.debuglib = guard;
+        ByteExactBaseLib.install(globals, guard);
         globals.running.errorfunc = new LuaErrors.Normalizer();
         modules.install(globals);
         InterningCompiler.install(globals); // after every library, so compiled names become the libraries' own keys

@@ -202,6 +202,13 @@ final class LuaValues {
         return LuaString.valueUsing(out.toByteArray());
     }
 
+    /** A copy of the string's bytes. */
+    static byte[] byteArray(LuaString string) {
+        byte[] bytes = new byte[string.length()];
+        string.copyInto(0, bytes, 0, bytes.length);
+        return bytes;
+    }
+
     /** The length of the well-formed UTF-8 sequence at {@code i} (Unicode's table 3-7), or 0 if there is none. */
     private static int utf8Sequence(LuaString s, int i) {
         int b0 = s.luaByte(i);

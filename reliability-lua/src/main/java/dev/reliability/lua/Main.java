@@ -150,7 +150,13 @@ public final class Main {
             LuaSandbox.run(globals, script, chunkName, scriptArgs);
             return 0;
         } catch (LuaError error) {
-            err.println(error.getMessage());
+            LuaValue value = error.getMessageObject();
+            if (value != null && value.type() == LuaValue.TSTRING) { // its bytes, as a script wrote them
+                err.writeBytes(LuaValues.byteArray(value.strvalue()));
+                err.println();
+            } else {
+                err.println(error.getMessage());
+            }
             return 1;
         } finally {
             out.flush();

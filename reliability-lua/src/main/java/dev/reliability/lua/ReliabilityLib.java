@@ -56,7 +56,7 @@ final class ReliabilityLib extends TwoArgFunction {
         Modules.add(module, new ModuleFunction("get_circuit_stats") {
             @Override
             Varargs apply(Varargs args) {
-                return breakers.stats(Args.string(args, 1, name));
+                return breakers.stats(Args.text(args, 1, name));
             }
         });
         Modules.add(module, new ModuleFunction("list_circuits") {
@@ -68,7 +68,7 @@ final class ReliabilityLib extends TwoArgFunction {
         Modules.add(module, new ModuleFunction("reset_circuit") {
             @Override
             Varargs apply(Varargs args) {
-                return breakers.reset(Args.string(args, 1, name));
+                return breakers.reset(Args.text(args, 1, name));
             }
         });
         Modules.add(module, errorConstructor("retryable", ErrorTypes.Type.RETRYABLE));

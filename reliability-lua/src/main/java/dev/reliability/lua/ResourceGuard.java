@@ -8,7 +8,9 @@ import org.luaj.vm2.Lua;
 import org.luaj.vm2.LuaClosure;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaFunction;
+import org.luaj.vm2.LuaString;
 import org.luaj.vm2.LuaValue;
+import org.luaj.vm2.Prototype;
 import org.luaj.vm2.Varargs;
 import org.luaj.vm2.lib.DebugLib;
 
@@ -48,6 +50,11 @@ final class ResourceGuard extends DebugLib {
     private long lastCollectionNanos;
     private LuaClosure[] closures = new LuaClosure[32];
     private LuaValue[][] stacks = new LuaValue[32][];
+    /** Per frame below the innermost, the instruction that made the call above it: the line {@link #where} gives. */
+    private int[] callSites = new int[32];
+    /** The innermost frame's current instruction. */
+    private int pc;
+
     private int depth;
     /** The code of the innermost frame's closure, or null: read on every instruction, so kept apart. */
     private int[] code;
@@ -186,6 +193,7 @@ final class ResourceGuard extends DebugLib {
 
     @Override
     public void onInstruction(int pc, Varargs v, int top) {
+        this.pc = pc;
         executed++;
         if (hit != null) {
             throw hit;
@@ -288,6 +296,10 @@ final class ResourceGuard extends DebugLib {
         if (depth == closures.length) {
             closures = java.util.Arrays.copyOf(closures, depth * 2);
             stacks = java.util.Arrays.copyOf(stacks, depth * 2);
+            callSites = java.util.Arrays.copyOf(callSites, depth * 2);
+        }
+        if (depth > 0) {
+            callSites[depth - 1] = pc;
         }
         closures[depth] = closure;
         stacks[depth] = stack;
@@ -304,6 +316,24 @@ final class ResourceGuard extends DebugLib {
             LuaClosure caller = depth > 0 ? closures[depth - 1] : null;
             code = caller == null ? null : caller.p.code;
         }
+    }
+
+    /**
+     * Lua's position prefix, {@code chunk:line: }, of the function {@code level} calls up from a library function
+     * (1: the Lua function that called it), as bytes; empty if that function is not Lua code (such as {@code pcall}) or
+     * there is none.
+     */
+    LuaString where(int level) {
+        int frame = depth - level;
+        if (level < 1 || frame < 0 || closures[frame] == null) {
+            return LuaString.valueOf("");
+        }
+        Prototype p = closures[frame].p;
+        int at = frame == depth - 1 ? pc : callSites[frame];
+        String line = p.lineinfo != null && at >= 0 && at < p.lineinfo.length ? String.valueOf(p.lineinfo[at]) : "?";
+        LuaString source = p.source != null ? p.source : LuaString.valueOf("?");
+        boolean named = source.length() > 0 && (source.luaByte(0) == '@' || source.luaByte(0) == '=');
+        return LuaErrors.concat(named ? source.substring(1, source.length()) : source, ":" + line + ": ");
     }
 
     @Override

@@ -44,9 +44,7 @@ final class TextOnlyLoad extends VarArgFunction {
     }
 
     private static byte[] bytes(LuaValue string) {
-        byte[] bytes = new byte[string.strvalue().length()];
-        string.strvalue().copyInto(0, bytes, 0, bytes.length);
-        return bytes;
+        return LuaValues.byteArray(string.strvalue());
     }
 
     private static byte[] readPieces(LuaValue reader) {

@@ -15,7 +15,8 @@ final class CliJar {
     static final Path JAR = Path.of("target", "reliability-lua-cli.jar");
     static final Path EXAMPLES = Path.of("examples");
 
-    record Result(int exitCode, String stdout, String stderr) {}
+    /** The exit code and the output, as text (malformed UTF-8 shown as U+FFFD) and as the bytes written. */
+    record Result(int exitCode, String stdout, String stderr, byte[] stdoutBytes, byte[] stderrBytes) {}
 
     private final Path home;
 
@@ -45,9 +46,13 @@ final class CliJar {
             process.destroyForcibly();
             throw new AssertionError("the CLI did not finish within 120 s: " + command);
         }
+        byte[] stdout = Files.readAllBytes(out);
+        byte[] stderr = Files.readAllBytes(err);
         return new Result(
                 process.exitValue(),
-                Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
+                new String(stdout, StandardCharsets.UTF_8),
+                new String(stderr, StandardCharsets.UTF_8),
+                stdout,
+                stderr);
     }
 }
