@@ -93,9 +93,9 @@ final class Args {
         return "non-negative number of seconds expected, got " + format(value);
     }
 
-    /** Formats a number as Lua prints it: integers without a decimal point. */
+    /** Formats a number as Lua prints it: integers without a decimal point, others with 14 significant digits. */
     static String format(double value) {
-        return LuaValue.valueOf(value).tojstring();
+        return LuaFormat.number(value);
     }
 
     static double seconds(Duration duration) {

@@ -119,11 +119,12 @@ final class GuardedStringLib {
             }
             double size = count * text.length() + (count - 1) * separator.length();
             if (!(size <= MAX_STRING_BYTES)) { // also NaN: an infinite count with an empty separator
+                String sized = Double.isFinite(size) ? "of " + Args.format(size) + " bytes " : "";
                 throw LuaErrors.badArgument(
                         2,
                         name,
-                        "resulting string of " + Args.format(size) + " bytes exceeds the string size limit of "
-                                + MAX_STRING_BYTES + " bytes");
+                        "resulting string " + sized + "exceeds the string size limit of " + MAX_STRING_BYTES
+                                + " bytes");
             }
             if (size == 0) {
                 return LuaValue.EMPTYSTRING; // "" repeated any number of times: no loop of count steps

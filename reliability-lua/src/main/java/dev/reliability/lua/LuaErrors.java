@@ -15,12 +15,15 @@ import org.luaj.vm2.lib.OneArgFunction;
  */
 final class LuaErrors {
     // LuaJ prefixes positions as "chunk:line message"; Lua itself writes "chunk:line: message".
-    private static final Pattern LUAJ_POSITION = Pattern.compile("^@?([^\\n]*?:(?:\\d+|\\?)) (?!\\d)");
+    private static final Pattern LUAJ_POSITION = Pattern.compile("^[@=]?([^\\n]*?:(?:\\d+|\\?)) (?!\\d)");
     // LuaJ wraps a Java exception thrown inside a closure as "vm error: java.lang.Foo: text".
-    private static final Pattern UNCAUGHT_POSITION = Pattern.compile("^@([^\\n]*?:(?:\\d+|\\?)) ");
+    private static final Pattern UNCAUGHT_POSITION = Pattern.compile("^[@=]([^\\n]*?:(?:\\d+|\\?)) ");
     private static final Pattern JAVA_CLASS = Pattern.compile("(?:[a-z_][\\w$]*\\.)+([A-Z][\\w$]*)");
     private static final Pattern JAVA_DURATION = Pattern.compile("-?PT(?:-?[\\d.]+[HMS])+");
     private static final Pattern VM_ERROR = Pattern.compile("vm error: (?:[a-zA-Z_$][\\w$]*\\.)+([\\w$]+)(?:: )?");
+
+    /** Lua 5.2's room for source text in a chunk's name: LUA_IDSIZE (60) less the quotes, brackets and dots. */
+    private static final int CHUNK_ID_SOURCE = 45;
 
     private LuaErrors() {}
 
@@ -139,13 +142,27 @@ final class LuaErrors {
                 || !JAVA_CLASS.matcher(message.substring(wrapped.length())).lookingAt()) {
             return normalize(message);
         }
-        String name = chunkName.startsWith("@") || chunkName.startsWith("=")
-                ? chunkName.substring(1)
-                : "[string \"" + chunkName.lines().findFirst().orElse("") + "\"]";
+        String name = chunkId(chunkName);
         String problem = message.contains("NumberFormatException")
                 ? "malformed number"
                 : "function too complex to compile (too many local variables, upvalues or constants?)";
         return name + ": " + problem;
+    }
+
+    /**
+     * How Lua names a chunk in messages: a name given as {@code @file} or {@code =name} without its mark, and source
+     * text as {@code [string "first line..."]}, cut as Lua 5.2 cuts it, so a message never repeats a whole script.
+     */
+    static String chunkId(String chunkName) {
+        if (chunkName.startsWith("@") || chunkName.startsWith("=")) {
+            return chunkName.substring(1);
+        }
+        int newline = chunkName.indexOf('\n');
+        if (newline < 0 && chunkName.length() < CHUNK_ID_SOURCE) {
+            return "[string \"" + chunkName + "\"]";
+        }
+        int end = Math.min(newline < 0 ? chunkName.length() : newline, CHUNK_ID_SOURCE);
+        return "[string \"" + chunkName.substring(0, end) + "...\"]";
     }
 
     /**

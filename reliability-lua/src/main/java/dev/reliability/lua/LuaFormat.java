@@ -175,6 +175,18 @@ final class LuaFormat extends ModuleFunction {
         return digits.length() < spec.precision ? "0".repeat(spec.precision - digits.length()) + digits : digits;
     }
 
+    /**
+     * A number as Lua 5.2 writes it ({@code "%.14g"}): {@code 1e+300}, {@code inf}, {@code 0.33333333333333}. LuaJ's own
+     * conversion goes through a float and prints {@code Infinity} and {@code 0.33333334}.
+     */
+    static String number(double number) {
+        if (Double.isNaN(number) || Double.isInfinite(number)) {
+            return Double.isNaN(number) ? "nan" : number < 0 ? "-inf" : "inf";
+        }
+        String body = general(Math.abs(number), 14, false);
+        return number < 0 || (number == 0 && 1 / number < 0) ? "-" + body : body;
+    }
+
     private static String floating(Spec spec, double number, char conversion) {
         boolean negative = number < 0 || (number == 0 && 1 / number < 0);
         double magnitude = Math.abs(number);

@@ -333,7 +333,10 @@ final class ResourceGuard extends DebugLib {
         String line = p.lineinfo != null && at >= 0 && at < p.lineinfo.length ? String.valueOf(p.lineinfo[at]) : "?";
         LuaString source = p.source != null ? p.source : LuaString.valueOf("?");
         boolean named = source.length() > 0 && (source.luaByte(0) == '@' || source.luaByte(0) == '=');
-        return LuaErrors.concat(named ? source.substring(1, source.length()) : source, ":" + line + ": ");
+        LuaString chunk = named
+                ? source.substring(1, source.length()) // its bytes
+                : LuaString.valueOf(LuaErrors.chunkId(source.tojstring()));
+        return LuaErrors.concat(chunk, ":" + line + ": ");
     }
 
     @Override

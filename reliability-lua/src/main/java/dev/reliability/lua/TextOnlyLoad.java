@@ -36,10 +36,11 @@ final class TextOnlyLoad extends VarArgFunction {
         if (mode.indexOf('t') < 0) {
             return failure("attempt to load a text chunk (mode is '" + mode + "')");
         }
+        String name = "=" + LuaErrors.chunkId(chunkName); // positions then read as Lua's, never the whole source
         try {
-            return globals.load(new ByteArrayInputStream(source), chunkName, "t", env);
+            return globals.load(new ByteArrayInputStream(source), name, "t", env);
         } catch (LuaError error) {
-            return failure(LuaErrors.compileFailure(chunkName, error));
+            return failure(LuaErrors.compileFailure(name, error));
         }
     }
 

@@ -18,12 +18,20 @@ class LuaMessagesTest {
             delimiter = '|',
             value = {
                 "return select(2, load('x=1e1e1')) | [string \"x=1e1e1\"]: malformed number",
-                "return select(2, load(('local a\\n'):rep(300))) | [string \"local a\"]: function too complex to compile"
+                "return select(2, load(('local a\\n'):rep(300))) | [string \"local a...\"]: function too complex to compile"
                         + " (too many local variables, upvalues or constants?)",
                 "return select(2, pcall(string.find, 'a', '[a')) | malformed pattern (missing ']')",
                 "return tostring(tonumber('0x')) | nil",
-                "return select(2, pcall(string.rep, 'x', 1/0)) | bad argument #2 to 'rep' (resulting string of nan bytes"
+                "return select(2, pcall(string.rep, 'x', 1/0)) | bad argument #2 to 'rep' (resulting string"
                         + " exceeds the string size limit of 16777216 bytes)",
+                "return select(2, load(('x = 1 +'):rep(40))) | [string \"x = 1 +x = 1 +x = 1 +x = 1 +x = 1 +x = 1 +x =...\"]:1:"
+                        + " unexpected symbol 61 (=)",
+                "return select(2, pcall(load(('local x = 1 '):rep(20) .. 'error(\"e\")')))"
+                        + " | [string \"local x = 1 local x = 1 local x = 1 local x =...\"]:1: e",
+                "return select(2, pcall(load('return nil + 1', '=(mine)'))) | (mine):1: attempt to perform arithmetic"
+                        + " __add on nil and number",
+                "return select(2, pcall(string.rep, 'x', 1e300)) | bad argument #2 to 'rep' (resulting string of 1e+300"
+                        + " bytes exceeds the string size limit of 16777216 bytes)",
                 "return select(2, pcall(state.set, 'k', 1, 1e-300)) | true",
             })
     void libraryFailuresReadAsLua(String script, String message) {
