@@ -179,9 +179,8 @@ public final class ClusterSimulation {
 
     /** Without its trigger the store has nothing to watch, and every registry polls. */
     private void createTablesWithoutTrigger(Connection admin, String table) throws SQLException {
-        try (CountingPool pool = new CountingPool(url, 1);
-                JdbcStateStore creator = store(pool, table, true)) {
-            creator.toString(); // built: the tables and the trigger exist
+        try (CountingPool pool = new CountingPool(url, 1)) {
+            store(pool, table, true).close(); // built: the tables and the trigger exist
         }
         try (Statement s = admin.createStatement()) {
             s.execute("DROP TRIGGER reliability_notify ON " + table);
@@ -363,7 +362,7 @@ public final class ClusterSimulation {
             return (Connection) Proxy.newProxyInstance(
                     ClusterSimulation.class.getClassLoader(), new Class<?>[] {Connection.class}, (p, m, a) -> {
                         switch (m.getName()) {
-                            case "close":
+                            case "close" -> {
                                 if (!released[0]) {
                                     released[0] = true;
                                     if (!pooled.isClosed()) {
@@ -372,16 +371,14 @@ public final class ClusterSimulation {
                                     permits.release();
                                 }
                                 return null;
-                            case "isClosed":
+                            }
+                            case "isClosed" -> {
                                 if (released[0]) {
                                     return true;
                                 }
-                                break;
-                            case "prepareStatement":
-                                statements.incrementAndGet();
-                                break;
-                            default:
-                                break;
+                            }
+                            case "prepareStatement" -> statements.incrementAndGet();
+                            default -> {}
                         }
                         try {
                             return m.invoke(pooled, a);

@@ -66,21 +66,25 @@ public final class Jitter {
      */
     long apply(long delay, long previous, long base, long cap, RandomGenerator random) {
         switch (kind) {
-            case NONE:
+            case NONE -> {
                 return delay;
-            case FULL:
+            }
+            case FULL -> {
                 return Saturating.uniform(random, 0, delay);
-            case EQUAL:
+            }
+            case EQUAL -> {
                 long half = delay / 2;
                 return (delay - half) + Saturating.uniform(random, 0, half);
-            case DECORRELATED:
+            }
+            case DECORRELATED -> {
                 long high = Math.max(base, Saturating.multiply(previous, 3L));
                 return Math.min(cap, Saturating.uniform(random, base, high));
-            case PROPORTIONAL:
+            }
+            case PROPORTIONAL -> {
                 long low = Saturating.multiply(delay, 1 - factor);
                 return Saturating.uniform(random, low, Saturating.multiply(delay, 1 + factor));
-            default:
-                throw new AssertionError(kind);
+            }
+            default -> throw new AssertionError(kind);
         }
     }
 

@@ -304,10 +304,9 @@ public final class CircuitBreakerConfig {
         if (this == other) {
             return true;
         }
-        if (!(other instanceof CircuitBreakerConfig)) {
+        if (!(other instanceof CircuitBreakerConfig that)) {
             return false;
         }
-        CircuitBreakerConfig that = (CircuitBreakerConfig) other;
         return failureThreshold == that.failureThreshold
                 && successThreshold == that.successThreshold
                 && halfOpenPermits == that.halfOpenPermits

@@ -203,7 +203,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         return counters.cellCount();
     }
 
-    /** The current phase, for tests and, later, persistence. */
+    /** The current phase, for tests. */
     Phase phase() {
         return current();
     }
@@ -292,12 +292,13 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 continue;
             }
             switch (p.state) {
-                case CLOSED:
-                case DISABLED:
+                case CLOSED, DISABLED -> {
                     return p;
-                case FORCED_OPEN:
+                }
+                case FORCED_OPEN -> {
                     return reject(p, Long.MAX_VALUE, throwing, counters.cell());
-                case OPEN: {
+                }
+                case OPEN -> {
                     ClockSampler sampler = p.sampler;
                     StripedCounters.Cell cell = counters.cell();
                     long now;
@@ -337,7 +338,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     p = phase;
                     continue;
                 }
-                case HALF_OPEN: {
+                case HALF_OPEN -> {
                     if (p.permitsInFlight() < halfOpenPermits) {
                         long now = time.nanoTime();
                         if (p.tryTakePermit(halfOpenPermits)) {
@@ -376,8 +377,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                     }
                     return reject(p, 0L, throwing, cell);
                 }
-                default:
-                    throw new AssertionError(p.state);
+                default -> throw new AssertionError(p.state);
             }
         }
     }
@@ -587,7 +587,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         }
         publish(from.state, to.state);
         if (sync != null) {
-            sync.transitioned(SYNCED[from.state.ordinal()], SYNCED[to.state.ordinal()], manual);
+            sync.transitioned(synced(from.state), synced(to.state), manual);
         }
         return true;
     }
@@ -772,13 +772,15 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     // ---------------------------------------------------------------- persistence
 
-    /** The persisted mirror of each state, by ordinal. */
-    private static final SyncedState[] SYNCED = new SyncedState[CircuitState.values().length];
-
-    static {
-        for (CircuitState state : CircuitState.values()) {
-            SYNCED[state.ordinal()] = SyncedState.valueOf(state.name());
-        }
+    /** The persisted mirror of a state. */
+    private static SyncedState synced(CircuitState state) {
+        return switch (state) {
+            case CLOSED -> SyncedState.CLOSED;
+            case OPEN -> SyncedState.OPEN;
+            case HALF_OPEN -> SyncedState.HALF_OPEN;
+            case FORCED_OPEN -> SyncedState.FORCED_OPEN;
+            case DISABLED -> SyncedState.DISABLED;
+        };
     }
 
     /** What the registry's sync worker sees of this breaker; only the worker calls it. */
@@ -796,7 +798,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 remaining = Math.max(0L, p.openNanos - (time.nanoTime() - p.enteredNanos));
             }
             return new BreakerSnapshot(
-                    SYNCED[p.state.ordinal()],
+                    synced(p.state),
                     p.generation,
                     remaining,
                     p.openNanos,

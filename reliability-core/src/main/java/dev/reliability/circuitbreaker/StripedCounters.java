@@ -155,6 +155,7 @@ final class StripedCounters {
      * Sets both totals to zero by making the base cancel what the cells hold now. Counts added concurrently are kept,
      * as a {@link java.util.concurrent.atomic.LongAdder#reset()} would keep them.
      */
+    @SuppressWarnings("NonAtomicVolatileUpdate") // like LongAdder.reset, not atomic against concurrent counts or resets
     void reset() {
         baseSuccesses -= successes();
         baseRejected -= rejected();

@@ -20,8 +20,8 @@ public final class Listeners {
      * @param failure what the listener threw
      */
     public static void listenerFailed(String event, String source, Throwable failure) {
-        if (failure instanceof VirtualMachineError) {
-            throw (VirtualMachineError) failure;
+        if (failure instanceof VirtualMachineError virtualMachineError) {
+            throw virtualMachineError;
         }
         LOGGER.log(
                 Level.WARNING,

@@ -28,6 +28,7 @@ public final class Preconditions {
      *
      * @throws IllegalArgumentException with the formatted message
      */
+    @SuppressWarnings("AnnotateFormatMethod") // @FormatMethod lives in a library, and core depends on none
     public static void checkArgument(boolean condition, String format, Object... args) {
         if (!condition) {
             throw new IllegalArgumentException(String.format(format, args));
@@ -39,6 +40,7 @@ public final class Preconditions {
      *
      * @throws IllegalStateException with the formatted message
      */
+    @SuppressWarnings("AnnotateFormatMethod") // @FormatMethod lives in a library, and core depends on none
     public static void checkState(boolean condition, String format, Object... args) {
         if (!condition) {
             throw new IllegalStateException(String.format(format, args));

@@ -1,7 +1,7 @@
 package dev.reliability.internal;
 
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongUnaryOperator;
+import java.util.function.LongConsumer;
 
 /**
  * The bridge through which the registry builds retry budgets shared through its state store, without the retry
@@ -30,15 +30,15 @@ public final class SharedBudgets {
      */
     public static final class Ledger {
         private final LongAdder unflushed = new LongAdder();
-        private volatile LongUnaryOperator adopt = shared -> shared;
+        private volatile LongConsumer adopt = shared -> {};
 
         /** Budget side: a deposit (positive) or a retry (negative) made since the last drain. */
         public void add(long amount) {
             unflushed.add(amount);
         }
 
-        /** Budget side: what the worker's adoptions call, with the cluster's balance; returns the local balance. */
-        public void onAdopt(LongUnaryOperator adopter) {
+        /** Budget side: what the worker's adoptions call, with the cluster's balance. */
+        public void onAdopt(LongConsumer adopter) {
             this.adopt = adopter;
         }
 
@@ -59,7 +59,7 @@ public final class SharedBudgets {
 
         /** Worker side: the cluster's balance after the last write or read. */
         public void adopt(long shared) {
-            adopt.applyAsLong(shared);
+            adopt.accept(shared);
         }
     }
 

@@ -273,8 +273,8 @@ final class BreakerLink implements BreakerSync {
                 BreakerSnapshot basis = handle.snapshot();
                 SyncWorker.Read c = worker.read(name, key);
                 Claim decision = SyncRules.claim(c.record(), syncedGeneration, context());
-                if (decision instanceof Granted) {
-                    BreakerRecord write = ((Granted) decision).write();
+                if (decision instanceof Granted granted) {
+                    BreakerRecord write = granted.write();
                     if (write == null) {
                         return waiting.compareAndSet(true, false);
                     }
@@ -357,8 +357,7 @@ final class BreakerLink implements BreakerSync {
                     return; // LOCAL_ONLY adopts nothing
                 }
                 Decision decision = SyncRules.decide(c.record(), local, context());
-                if (decision instanceof Write) {
-                    Write write = (Write) decision;
+                if (decision instanceof Write write) {
                     if (!worker.cas(name, key, c.version(), write.next())) {
                         c = null;
                         continue;
@@ -373,7 +372,7 @@ final class BreakerLink implements BreakerSync {
                     }
                     return;
                 }
-                if (decision instanceof Adopt && !adopt(((Adopt) decision).record(), local.now())) {
+                if (decision instanceof Adopt adopt && !adopt(adopt.record(), local.now())) {
                     continue; // a caller moved the phase since the decision: decide again on the same record
                 }
                 if (c.record() != null && c.record().generation() == syncedGeneration) {
@@ -405,10 +404,10 @@ final class BreakerLink implements BreakerSync {
         // A breaker no longer half-open runs no trial, whatever a late claim counted: its lease must lapse.
         int trials = handle.snapshot().state() == HALF_OPEN ? held() : 0;
         Decision renewal = SyncRules.renewal(c.record(), syncedGeneration, trials, context());
-        if (!(renewal instanceof Write)) {
+        if (!(renewal instanceof Write write)) {
             return true;
         }
-        BreakerRecord next = ((Write) renewal).next();
+        BreakerRecord next = write.next();
         if (!worker.cas(name, key, c.version(), next)) {
             return false;
         }

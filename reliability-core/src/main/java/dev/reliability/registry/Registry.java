@@ -220,7 +220,7 @@ public final class Registry implements AutoCloseable {
             }
         }
         CircuitBreakerConfig existing = entry.breaker.config();
-        if (existing != config && !existing.equals(config)) {
+        if (!existing.equals(config)) {
             throw new IllegalStateException("circuit breaker '" + name + "' already exists with config " + existing
                     + ", requested config " + config);
         }
@@ -379,7 +379,7 @@ public final class Registry implements AutoCloseable {
                 "onRetryAdded",
                 RegistryListener::onRetryAdded);
         RetryPolicy existing = retry.policy();
-        if (existing != policy && !existing.equals(policy)) {
+        if (!existing.equals(policy)) {
             throw new IllegalStateException(
                     "retry '" + name + "' already exists with policy " + existing + ", requested policy " + policy);
         }

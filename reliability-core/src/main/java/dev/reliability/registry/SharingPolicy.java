@@ -64,7 +64,7 @@ public final class SharingPolicy {
 
     @Override
     public boolean equals(Object other) {
-        return other instanceof SharingPolicy && ((SharingPolicy) other).quorum == quorum;
+        return other instanceof SharingPolicy sharingPolicy && sharingPolicy.quorum == quorum;
     }
 
     @Override

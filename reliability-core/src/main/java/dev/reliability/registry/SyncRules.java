@@ -199,7 +199,7 @@ final class SyncRules {
         boolean remoteChanged = r.generation() != syncedGeneration;
         long wall = ctx.wallMillis();
         switch (r.state()) {
-            case OPEN:
+            case OPEN -> {
                 if (r.openUntilMs() > wall + OPEN_SLACK_MILLIS) {
                     // Not over yet, also in the generation this node agrees with: the caller decided on a phase the
                     // worker has replaced since (a half-open adopted, then the trial's reopen adopted), so it asked up
@@ -207,7 +207,8 @@ final class SyncRules {
                     return new Denied(r);
                 }
                 return new Granted(firstTrial(r, ctx));
-            case HALF_OPEN:
+            }
+            case HALF_OPEN -> {
                 if (r.probes() < ctx.halfOpenPermits()) {
                     return new Granted(r.withProbes(r.probes() + 1, r.successes(), wall, ctx.node())
                             .withLease(ctx.node(), wall + ctx.leaseMillis(), wall));
@@ -216,11 +217,13 @@ final class SyncRules {
                     return new Granted(firstTrial(r, ctx));
                 }
                 return new Denied(remoteChanged ? r : null);
-            default:
+            }
+            default -> {
                 if (remoteChanged) {
                     return new Denied(r);
                 }
                 return r.state() == FORCED_OPEN ? new Denied(null) : new Granted(null);
+            }
         }
     }
 

@@ -75,6 +75,7 @@ final class SyncWorker implements StateStore.ChangeListener {
         }
     }
 
+    @SuppressWarnings("StaticAssignmentOfThrowable") // stackless and never escapes the worker: a signal, not a report
     private static final Unavailable UNAVAILABLE = new Unavailable();
 
     /** A record read from the store: its version (0 if absent) and the record (null if absent or malformed). */
@@ -265,6 +266,7 @@ final class SyncWorker implements StateStore.ChangeListener {
     }
 
     /** Adds a shared budget and adopts (or creates) its record as soon as the worker can. */
+    @SuppressWarnings("NullOptional") // null asks the link to read for itself; empty would mean "read: absent"
     void register(BudgetLink budget) {
         budgets.put(budget.key, budget);
         startWatch();
@@ -281,7 +283,8 @@ final class SyncWorker implements StateStore.ChangeListener {
         queue.add(link);
         if (!closed && !down.get() && flushScheduled.compareAndSet(false, true)) {
             try {
-                executor.schedule(task(this::flush), flushNanos, TimeUnit.NANOSECONDS);
+                var unused =
+                        executor.schedule(task(this::flush), flushNanos, TimeUnit.NANOSECONDS); // task() logs failures
             } catch (RejectedExecutionException stopped) {
                 flushScheduled.set(false); // the executor was shut down: what is queued stays local
             }

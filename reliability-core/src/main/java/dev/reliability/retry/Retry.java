@@ -352,7 +352,8 @@ public final class Retry {
             this.action = action;
             this.scheduler = scheduler;
             this.start = start;
-            result.whenComplete(this::onEnd);
+            // onEnd only counts; the stage it returns mirrors result, which the caller holds.
+            CompletableFuture<T> unused = result.whenComplete(this::onEnd);
         }
 
         /**
@@ -376,7 +377,11 @@ public final class Retry {
             if (result.isDone()) {
                 return;
             }
-            if (++attempt > 1) {
+            // Attempts run one after another (each is started from the end of the one before), so one thread writes at
+            // a time; volatile is for the visibility of the count to the thread that runs the next one.
+            @SuppressWarnings("NonAtomicVolatileUpdate")
+            int started = ++attempt;
+            if (started > 1) {
                 retries.increment();
             }
             CompletionStage<T> stage;

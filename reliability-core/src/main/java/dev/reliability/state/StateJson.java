@@ -16,18 +16,12 @@ final class StateJson {
 
     static void write(StateValue value, StringBuilder sb) {
         switch (value.type()) {
-            case STRING:
-                writeString((String) value.raw(), sb);
-                break;
-            case LONG:
-            case BOOLEAN:
-                sb.append(value.raw());
-                break;
-            case DOUBLE:
+            case STRING -> writeString((String) value.raw(), sb);
+            case LONG, BOOLEAN -> sb.append(value.raw());
+            case DOUBLE ->
                 // Double.toString always has a '.' or an exponent, which marks the number as a DOUBLE when parsed.
                 sb.append(Double.toString((Double) value.raw()));
-                break;
-            case LIST:
+            case LIST -> {
                 sb.append('[');
                 boolean firstElement = true;
                 for (StateValue element : value.asList()) {
@@ -38,8 +32,8 @@ final class StateJson {
                     write(element, sb);
                 }
                 sb.append(']');
-                break;
-            default:
+            }
+            default -> {
                 sb.append('{');
                 boolean firstEntry = true;
                 for (Map.Entry<String, StateValue> e : value.asMap().entrySet()) {
@@ -52,7 +46,7 @@ final class StateJson {
                     write(e.getValue(), sb);
                 }
                 sb.append('}');
-                break;
+            }
         }
     }
 
@@ -87,22 +81,20 @@ final class StateJson {
             throw error("unexpected end of input");
         }
         char c = text.charAt(pos);
-        switch (c) {
-            case '"':
-                return StateValue.of(string());
-            case '[':
-                return list(depth + 1);
-            case '{':
-                return map(depth + 1);
-            case 't':
+        return switch (c) {
+            case '"' -> StateValue.of(string());
+            case '[' -> list(depth + 1);
+            case '{' -> map(depth + 1);
+            case 't' -> {
                 literal("true");
-                return StateValue.of(true);
-            case 'f':
+                yield StateValue.of(true);
+            }
+            case 'f' -> {
                 literal("false");
-                return StateValue.of(false);
-            default:
-                return number();
-        }
+                yield StateValue.of(false);
+            }
+            default -> number();
+        };
     }
 
     private StateValue list(int depth) {
@@ -180,27 +172,13 @@ final class StateJson {
                 }
                 char e = text.charAt(pos++);
                 switch (e) {
-                    case '"':
-                    case '\\':
-                    case '/':
-                        sb.append(e);
-                        break;
-                    case 'b':
-                        sb.append('\b');
-                        break;
-                    case 'f':
-                        sb.append('\f');
-                        break;
-                    case 'n':
-                        sb.append('\n');
-                        break;
-                    case 'r':
-                        sb.append('\r');
-                        break;
-                    case 't':
-                        sb.append('\t');
-                        break;
-                    case 'u':
+                    case '"', '\\', '/' -> sb.append(e);
+                    case 'b' -> sb.append('\b');
+                    case 'f' -> sb.append('\f');
+                    case 'n' -> sb.append('\n');
+                    case 'r' -> sb.append('\r');
+                    case 't' -> sb.append('\t');
+                    case 'u' -> {
                         if (pos + 4 > text.length()) {
                             throw error("bad unicode escape");
                         }
@@ -210,9 +188,8 @@ final class StateJson {
                             throw error("bad unicode escape");
                         }
                         pos += 4;
-                        break;
-                    default:
-                        throw error("bad escape");
+                    }
+                    default -> throw error("bad escape");
                 }
             } else if (c < 0x20) {
                 throw error("control character in string");

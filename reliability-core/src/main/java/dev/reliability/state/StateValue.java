@@ -25,8 +25,8 @@ public final class StateValue {
     /** The maximum nesting depth of lists and maps. */
     public static final int MAX_DEPTH = 64;
 
-    private static final StateValue TRUE = new StateValue(Type.BOOLEAN, Boolean.TRUE);
-    private static final StateValue FALSE = new StateValue(Type.BOOLEAN, Boolean.FALSE);
+    private static final StateValue TRUE = new StateValue(Type.BOOLEAN, true);
+    private static final StateValue FALSE = new StateValue(Type.BOOLEAN, false);
 
     /** The type of a {@link StateValue}. */
     public enum Type {
@@ -298,10 +298,9 @@ public final class StateValue {
         if (this == o) {
             return true;
         }
-        if (!(o instanceof StateValue)) {
+        if (!(o instanceof StateValue other)) {
             return false;
         }
-        StateValue other = (StateValue) o;
         if (type != other.type) {
             return false;
         }

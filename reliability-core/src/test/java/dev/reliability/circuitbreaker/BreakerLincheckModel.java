@@ -18,8 +18,6 @@ import org.jetbrains.kotlinx.lincheck.annotations.Operation;
  * transition: closed to open at the threshold, open to half-open, the half-open permit limit, close and reopen.
  */
 public class BreakerLincheckModel {
-    private static final IOException FAILURE = new IOException("down");
-
     private final CircuitBreaker breaker = new StateMachineCircuitBreaker(
             "lincheck",
             CircuitBreakerConfig.builder()
@@ -54,7 +52,7 @@ public class BreakerLincheckModel {
     /** Reports a failure. */
     @Operation
     public void onError() {
-        breaker.onError(1, FAILURE);
+        breaker.onError(1, new IOException("down"));
     }
 
     /** Releases a permit. */

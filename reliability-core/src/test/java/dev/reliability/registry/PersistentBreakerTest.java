@@ -383,7 +383,7 @@ class PersistentBreakerTest {
         assertThat(a.tryAcquirePermission()).isTrue(); // a's trial call takes its time; its worker renews the lease
 
         for (int second = 0; second < 20; second++) {
-            sync.advance(Duration.ofMillis(1_000));
+            sync.advance(Duration.ofSeconds(1));
             assertThat(b.tryAcquirePermission()).as("b after %d s", second + 1).isFalse();
             assertThat(c.circuitBreaker("payments", config).tryAcquirePermission())
                     .as("c after %d s", second + 1)

@@ -335,20 +335,19 @@ class SyncRulesTest {
     }
 
     private static String describe(Decision d) {
-        if (d instanceof Write) {
-            Write w = (Write) d;
+        if (d instanceof Write w) {
             return "write " + describe(w.next()) + (w.adoptAfter() ? ", adopt" : "");
         }
-        if (d instanceof Adopt) {
-            BreakerRecord r = ((Adopt) d).record();
+        if (d instanceof Adopt adopt) {
+            BreakerRecord r = adopt.record();
             return "adopt " + describe(r);
         }
         return "done";
     }
 
     private static String describe(Claim c) {
-        if (c instanceof Granted) {
-            BreakerRecord w = ((Granted) c).write();
+        if (c instanceof Granted granted) {
+            BreakerRecord w = granted.write();
             return w == null ? "granted" : "granted " + describe(w);
         }
         BreakerRecord a = ((Denied) c).adopt();

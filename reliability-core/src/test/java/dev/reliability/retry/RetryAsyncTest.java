@@ -11,7 +11,6 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -162,14 +161,13 @@ class RetryAsyncTest {
 
     @Test
     void dependentStageFailuresAreUnwrapped() throws Exception {
-        CountDownLatch done = new CountDownLatch(1);
         CompletableFuture<String> result = retry(2, Duration.ofMillis(1))
                 .executeAsync(
                         () -> CompletableFuture.<String>failedFuture(new IOException("inner"))
                                 .thenApply(value -> value + "!"),
                         scheduler);
-        result.whenComplete((value, failure) -> done.countDown());
-        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(result.handle((value, failure) -> failure != null).get(10, TimeUnit.SECONDS))
+                .isTrue();
 
         assertThatThrownBy(result::join).cause().isInstanceOf(IOException.class).hasMessage("inner");
     }

@@ -88,17 +88,17 @@ class RetryConcurrencyTest {
             retry.execute(() -> {
                 attempts[0]++;
                 switch (kind) {
-                    case 0:
+                    case 0 -> {
                         return "ok";
-                    case 1:
+                    }
+                    case 1 -> {
                         if (attempts[0] == 1) {
                             throw new IOException("once");
                         }
                         return "ok";
-                    case 2:
-                        throw new IOException("always");
-                    default:
-                        throw new IllegalStateException("abort");
+                    }
+                    case 2 -> throw new IOException("always");
+                    default -> throw new IllegalStateException("abort");
                 }
             });
         } catch (IOException | IllegalStateException expected) {

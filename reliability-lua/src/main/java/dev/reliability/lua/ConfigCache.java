@@ -53,7 +53,7 @@ final class ConfigCache<T> {
     }
 
     /** What was built for {@code name} (any key with equals, or null) from a table with these fields, else null. */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "ReferenceEquality"}) // the same table instance is what lets a check be skipped
     T get(Object name, LuaTable table) {
         if (table.getmetatable() != null) {
             return null;

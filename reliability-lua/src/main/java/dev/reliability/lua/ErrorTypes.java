@@ -23,6 +23,7 @@ final class ErrorTypes {
     static final int CAPACITY = 1024;
 
     /** The types {@code reliability.error_type} reports. */
+    @SuppressWarnings("ImmutableEnumChecker") // LuaString is mutable in principle; these three are never changed
     enum Type {
         RETRYABLE("retryable"),
         NON_RETRYABLE("non_retryable"),

@@ -36,6 +36,7 @@ final class LuaCircuitBreakers {
             Set.of("max_failures", "timeout", "success_threshold", "half_open_max_calls", "on_state_change");
 
     /** The same predicate instance in every config, so equal Lua configs give equal breaker configs. */
+    @SuppressWarnings("UnnecessaryLambda") // one instance is the point: configs compare their predicates by identity
     private static final Predicate<Object> FAILED_RESULT = result -> LuaRetry.failed((Varargs) result);
 
     /** Forwards transitions to the {@code on_state_change} of the calls running on the transition's thread. */
@@ -189,12 +190,12 @@ final class LuaCircuitBreakers {
         CircuitStats stats = breaker.get().stats();
         LuaTable table = new LuaTable();
         table.set("state", stats.state().externalName());
-        table.set("requests", stats.requests());
-        table.set("total_success", stats.totalSuccess());
-        table.set("total_failures", stats.totalFailures());
-        table.set("consecutive_success", stats.consecutiveSuccess());
-        table.set("consecutive_failures", stats.consecutiveFailures());
-        table.set("rejected", stats.rejected());
+        table.set("requests", (double) stats.requests());
+        table.set("total_success", (double) stats.totalSuccess());
+        table.set("total_failures", (double) stats.totalFailures());
+        table.set("consecutive_success", (double) stats.consecutiveSuccess());
+        table.set("consecutive_failures", (double) stats.consecutiveFailures());
+        table.set("rejected", (double) stats.rejected());
         table.set("last_success_time", epochSeconds(stats.lastSuccessTime()));
         table.set("last_failure_time", epochSeconds(stats.lastFailureTime()));
         return table;

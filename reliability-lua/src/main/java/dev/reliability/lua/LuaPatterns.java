@@ -234,6 +234,7 @@ final class LuaPatterns {
         }
 
         /** Returns the end of the match of pattern position {@code pi} at subject position {@code si}, or -1. */
+        @SuppressWarnings("OrphanedFormatString") // '%f' in a message is the Lua pattern item, in Lua's own words
         int match(int si, int pi) {
             if (++depth > MAX_DEPTH) {
                 throw new LuaError("pattern too complex");
@@ -383,6 +384,7 @@ final class LuaPatterns {
             throw new LuaError("invalid pattern capture");
         }
 
+        @SuppressWarnings("OrphanedFormatString") // '%b' in a message is the Lua pattern item, in Lua's own words
         private int matchBalance(int si, int pi) {
             if (pi + 1 >= pLength) {
                 throw new LuaError("malformed pattern (missing arguments to '%b')");

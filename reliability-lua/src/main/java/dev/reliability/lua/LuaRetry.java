@@ -119,16 +119,19 @@ final class LuaRetry {
             }
         } else if (value.type() == LuaValue.TSTRING) {
             switch (value.tojstring().toLowerCase(Locale.ROOT)) {
-                case "full":
+                case "full" -> {
                     return Jitter.FULL;
-                case "equal":
+                }
+                case "equal" -> {
                     return Jitter.EQUAL;
-                case "decorrelated":
+                }
+                case "decorrelated" -> {
                     return Jitter.DECORRELATED;
-                case "none":
+                }
+                case "none" -> {
                     return Jitter.NONE;
-                default:
-                    break;
+                }
+                default -> {}
             }
         }
         throw config.error(

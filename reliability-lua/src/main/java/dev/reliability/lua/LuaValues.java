@@ -48,18 +48,13 @@ final class LuaValues {
 
     private static StateValue toState(
             LuaValue value, int index, String function, IdentityHashMap<LuaValue, Boolean> path, int depth) {
-        switch (value.type()) {
-            case LuaValue.TSTRING:
-                return StateValue.of(text(value.strvalue()));
-            case LuaValue.TBOOLEAN:
-                return StateValue.of(value.toboolean());
-            case LuaValue.TNUMBER:
-                return number(value.todouble(), index, function);
-            case LuaValue.TTABLE:
-                return table((LuaTable) value, index, function, path, depth);
-            default:
-                throw LuaErrors.badArgumentType(index, function, "string, number, boolean or table", value);
-        }
+        return switch (value.type()) {
+            case LuaValue.TSTRING -> StateValue.of(text(value.strvalue()));
+            case LuaValue.TBOOLEAN -> StateValue.of(value.toboolean());
+            case LuaValue.TNUMBER -> number(value.todouble(), index, function);
+            case LuaValue.TTABLE -> table((LuaTable) value, index, function, path, depth);
+            default -> throw LuaErrors.badArgumentType(index, function, "string, number, boolean or table", value);
+        };
     }
 
     private static StateValue number(double number, int index, String function) {
@@ -112,29 +107,34 @@ final class LuaValues {
     /** Converts a stored value back; a {@code long} beyond ±2^53 raises, naming the key and the function. */
     static LuaValue toLua(StateValue value, String key, String function) {
         switch (value.type()) {
-            case STRING:
+            case STRING -> {
                 return bytes(value.asString());
-            case BOOLEAN:
+            }
+            case BOOLEAN -> {
                 return LuaValue.valueOf(value.asBoolean());
-            case DOUBLE:
+            }
+            case DOUBLE -> {
                 return LuaValue.valueOf(value.asDouble());
-            case LONG:
+            }
+            case LONG -> {
                 return exact(value.asLong(), key, function);
-            case LIST:
+            }
+            case LIST -> {
                 LuaTable list = new LuaTable();
                 int i = 1;
                 for (StateValue element : value.asList()) {
                     list.set(i++, toLua(element, key, function));
                 }
                 return list;
-            case MAP:
+            }
+            case MAP -> {
                 LuaTable map = new LuaTable();
                 for (Map.Entry<String, StateValue> entry : value.asMap().entrySet()) {
                     map.set(bytes(entry.getKey()), toLua(entry.getValue(), key, function));
                 }
                 return map;
-            default:
-                throw new AssertionError(value.type());
+            }
+            default -> throw new AssertionError(value.type());
         }
     }
 

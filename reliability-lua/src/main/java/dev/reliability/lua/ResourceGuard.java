@@ -101,7 +101,7 @@ final class ResourceGuard extends DebugLib {
         if (guard != null) {
             guard.charge(1 + (long) bytes / 8); // copying is cheap next to interpreting: a unit per 8 bytes
             if (bytes >= HEAP_CHECK_BYTES) {
-                guard.checkHeap((long) bytes * 2); // the bytes, plus the copy a conversion may make
+                guard.checkHeap(((long) bytes) * 2); // the bytes, plus the copy a conversion may make
             }
         }
     }

@@ -72,14 +72,14 @@ final class StateLib extends TwoArgFunction {
             String pattern = args.arg1().isnil() ? "*" : text(args, 1, "keys");
             return LuaValues.array(store.keys(pattern));
         }));
-        Modules.add(module, function("clear", args -> LuaValue.valueOf(store.clear(text(args, 1, "clear")))));
+        Modules.add(module, function("clear", args -> LuaValue.valueOf((double) store.clear(text(args, 1, "clear")))));
         Modules.add(module, function("increment", args -> add(args, "increment", 1)));
         Modules.add(module, function("decrement", args -> add(args, "decrement", -1)));
         Modules.add(module, function("append", args -> {
             String key = key(args, "append");
             String text = text(args, 2, "append");
             String separator = args.arg(3).isnil() ? "" : text(args, 3, "append");
-            return writing(2, "append", () -> LuaValue.valueOf(store.append(key, text, separator)));
+            return writing(2, "append", () -> LuaValue.valueOf((double) store.append(key, text, separator)));
         }));
         Modules.add(module, function("set_ttl", args -> {
             String key = key(args, "set_ttl");
@@ -99,7 +99,7 @@ final class StateLib extends TwoArgFunction {
         Modules.add(module, function("list_push", args -> {
             String key = key(args, "list_push");
             StateValue value = LuaValues.toState(args, 2, "list_push");
-            return writing(2, "list_push", () -> LuaValue.valueOf(store.listPush(key, value)));
+            return writing(2, "list_push", () -> LuaValue.valueOf((double) store.listPush(key, value)));
         }));
         Modules.add(module, function("list_pop", args -> {
             String key = key(args, "list_pop");
@@ -107,7 +107,8 @@ final class StateLib extends TwoArgFunction {
             return value.isPresent() ? LuaValues.toLua(value.get(), key, "list_pop") : LuaValue.NIL;
         }));
         Modules.add(
-                module, function("list_length", args -> LuaValue.valueOf(store.listLength(key(args, "list_length")))));
+                module,
+                function("list_length", args -> LuaValue.valueOf((double) store.listLength(key(args, "list_length")))));
         Modules.add(module, function("try_lock", args -> {
             String name = key(args, "try_lock");
             return LuaValue.valueOf(acquire(name, ttl(args, 2, "try_lock")));
@@ -246,6 +247,7 @@ final class StateLib extends TwoArgFunction {
     }
 
     /** Argument 1 as a key (or lock name), checked by the store's rules before anything runs. */
+    @SuppressWarnings("ReferenceEquality") // the same instance, not an equal string, lets the check be skipped
     private String key(Varargs args, String function) {
         LuaValue value = args.arg1();
         CheckedKey last = lastKey;

@@ -42,6 +42,6 @@ final class TimeOsLib extends OsLib {
         if (table != null) {
             return super.time(table);
         }
-        return timeSource.instant().toEpochMilli() / 1000L;
+        return timeSource.instant().getEpochSecond(); // whole seconds, as os.time gives
     }
 }

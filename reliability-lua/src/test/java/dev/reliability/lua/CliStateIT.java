@@ -31,7 +31,7 @@ class CliStateIT {
         try (Connection connection = DriverManager.getConnection(url)) {
             assertThat(connection.isValid(5)).isTrue();
         } catch (SQLException unreachable) {
-            String message = "database not reachable at " + url.split("\\?")[0] + ": " + unreachable.getMessage();
+            String message = "database not reachable at " + url.split("\\?", 2)[0] + ": " + unreachable.getMessage();
             if ("1".equals(System.getenv("RELIABILITY_REQUIRE_DATABASES"))) {
                 throw new AssertionError(message + " (RELIABILITY_REQUIRE_DATABASES=1)", unreachable);
             }

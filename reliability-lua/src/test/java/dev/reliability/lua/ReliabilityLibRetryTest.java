@@ -3,6 +3,7 @@ package dev.reliability.lua;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -55,8 +56,9 @@ class ReliabilityLibRetryTest {
                 "linear              | 0.5,1,1.5,2"
             })
     void eachStrategyHasItsExactSchedule(String strategy, String delays) {
-        String name =
-                strategy.toUpperCase().equals(strategy) ? "reliability.strategy." + strategy : "'" + strategy + "'";
+        String name = strategy.toUpperCase(Locale.ROOT).equals(strategy)
+                ? "reliability.strategy." + strategy
+                : "'" + strategy + "'";
         Varargs seen = lua.run(FLAKY + """
                 local seen = {}
                 reliability.retry_with_config({

@@ -158,16 +158,12 @@ abstract class DialectSql {
     }
 
     static DialectSql of(SqlDialect dialect, String values, String locks, TimeMode mode) {
-        switch (dialect) {
-            case H2:
-                return new H2Sql(values, locks, mode);
-            case POSTGRESQL:
-                return new PostgresSql(values, locks, mode);
-            case SQLITE:
-                return new SqliteSql(values, locks, mode);
-            default:
-                return new MariaDbSql(values, locks, mode);
-        }
+        return switch (dialect) {
+            case H2 -> new H2Sql(values, locks, mode);
+            case POSTGRESQL -> new PostgresSql(values, locks, mode);
+            case SQLITE -> new SqliteSql(values, locks, mode);
+            default -> new MariaDbSql(values, locks, mode);
+        };
     }
 
     /** The database's current time in epoch milliseconds, evaluated per statement. */

@@ -159,7 +159,7 @@ final class H2Migration {
             try {
                 return Files.move(h2File, aside);
             } catch (FileAlreadyExistsException taken) {
-                continue;
+                // the next suffix, then
             } catch (NoSuchFileException gone) {
                 return null; // another process renamed it first
             } catch (IOException e) {

@@ -732,16 +732,19 @@ public final class JdbcStateStore extends AbstractStateStore {
     private StateValue decode(Row row) {
         try {
             switch (row.type) {
-                case "long":
+                case "long" -> {
                     return StateValue.of(row.num);
-                case "string":
+                }
+                case "string" -> {
                     return StateValue.of(row.text == null ? "" : row.text);
-                default:
+                }
+                default -> {
                     StateValue value = StateValue.fromJson(row.text);
                     if (!value.type().name().toLowerCase(Locale.ROOT).equals(row.type)) {
                         throw new IllegalArgumentException("type mismatch");
                     }
                     return value;
+                }
             }
         } catch (RuntimeException e) {
             throw new StateStoreException(Kind.FAILED, "decode", dialect.id(), null, e);
@@ -757,14 +760,11 @@ public final class JdbcStateStore extends AbstractStateStore {
     }
 
     private static Object textOf(StateValue value) {
-        switch (value.type()) {
-            case LONG:
-                return SqlTemplate.Null.TEXT;
-            case STRING:
-                return value.asString();
-            default:
-                return value.toJson();
-        }
+        return switch (value.type()) {
+            case LONG -> SqlTemplate.Null.TEXT;
+            case STRING -> value.asString();
+            default -> value.toJson();
+        };
     }
 
     /**

@@ -89,24 +89,20 @@ final class SqlTemplate {
         for (int i = 0; i < slots.length; i++) {
             int index = i + 1;
             switch (slots[i]) {
-                case NOW:
-                    ps.setLong(index, clientNow);
-                    break;
-                case EXPIRES:
-                    ps.setLong(index, mode == TimeMode.DATABASE ? ttlMillis : clientNow + ttlMillis);
-                    break;
-                default:
+                case NOW -> ps.setLong(index, clientNow);
+                case EXPIRES -> ps.setLong(index, mode == TimeMode.DATABASE ? ttlMillis : clientNow + ttlMillis);
+                default -> {
                     Object v = values[value++];
-                    if (v instanceof String) {
-                        ps.setString(index, (String) v);
-                    } else if (v instanceof Long) {
-                        ps.setLong(index, (Long) v);
+                    if (v instanceof String s) {
+                        ps.setString(index, s);
+                    } else if (v instanceof Long l) {
+                        ps.setLong(index, l);
                     } else if (v == Null.BIGINT) {
                         ps.setNull(index, Types.BIGINT);
                     } else {
                         ps.setNull(index, Types.VARCHAR);
                     }
-                    break;
+                }
             }
         }
         if (value != values.length) {

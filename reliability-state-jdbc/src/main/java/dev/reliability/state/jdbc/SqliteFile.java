@@ -86,23 +86,18 @@ final class SqliteFile extends AbstractDataSource implements AutoCloseable {
      * fix the directory. Never a silent fresh start.
      */
     static StateStoreException cannotOpen(Path file, SQLException cause) {
-        String advice;
-        switch (cause.getErrorCode()) {
-            case SQLITE_NOTADB:
-            case SQLITE_CORRUPT:
-                advice = "The file is damaged, or is not an SQLite database. Nothing was changed. To start again with"
-                        + " empty state, move it aside (mv '" + file + "' '" + file + ".broken', with its -wal and -shm"
-                        + " files if there are any), or restore it from a backup.";
-                break;
-            case SQLITE_BUSY:
-                advice = "Another process holds it locked; try again when it has finished.";
-                break;
-            case SQLITE_CANTOPEN:
-                advice = "Check that its directory exists and that this user may read and write there.";
-                break;
-            default:
-                advice = "Nothing was changed; if the file is damaged, move it aside to start again with empty state.";
-        }
+        String advice =
+                switch (cause.getErrorCode()) {
+                    case SQLITE_NOTADB, SQLITE_CORRUPT ->
+                        "The file is damaged, or is not an SQLite database. Nothing was changed. To start again with"
+                                + " empty state, move it aside (mv '" + file + "' '" + file + ".broken', with its -wal"
+                                + " and -shm files if there are any), or restore it from a backup.";
+                    case SQLITE_BUSY -> "Another process holds it locked; try again when it has finished.";
+                    case SQLITE_CANTOPEN ->
+                        "Check that its directory exists and that this user may read and write there.";
+                    default ->
+                        "Nothing was changed; if the file is damaged, move it aside to start again with empty state.";
+                };
         return new EmbeddedFileException(
                 "cannot open the state file " + file + ": " + cause.getMessage() + ". " + advice, cause);
     }
@@ -119,18 +114,18 @@ final class SqliteFile extends AbstractDataSource implements AutoCloseable {
 
     private Object onConnection(Object proxy, Method method, Object[] args) throws Throwable {
         switch (method.getName()) {
-            case "close":
+            case "close" -> {
                 if (lock.isHeldByCurrentThread()) {
                     lock.unlock();
                 }
                 return null;
-            case "prepareStatement":
+            }
+            case "prepareStatement" -> {
                 if (args.length == 1) {
                     return cached((String) args[0]);
                 }
-                break;
-            default:
-                break;
+            }
+            default -> {}
         }
         try {
             return method.invoke(connection, args);

@@ -80,38 +80,33 @@ public final class BreakerNode {
             out.println("ready");
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             for (String line = in.readLine(); line != null; line = in.readLine()) {
-                String[] cmd = line.trim().split(" ");
+                String[] cmd = line.trim().split(" ", -1);
                 switch (cmd[0]) {
-                    case "state":
+                    case "state" ->
                         out.println(breaker.state().externalName() + " "
                                 + breaker.stats().consecutiveFailures());
-                        break;
-                    case "retryAfter":
+                    case "retryAfter" -> {
                         try {
                             breaker.run(() -> {});
                             out.println("permitted");
                         } catch (CallNotPermittedException e) {
                             out.println(e.retryAfter().toMillis());
                         }
-                        break;
-                    case "fail":
+                    }
+                    case "fail" -> {
                         for (int i = 0; i < Integer.parseInt(cmd[1]); i++) {
                             if (breaker.tryAcquirePermission()) {
                                 breaker.onError(0, new IOException("service down"));
                             }
                         }
                         out.println(breaker.state().externalName());
-                        break;
-                    case "untilRejected":
-                        out.println(untilRejected(breaker, time, Long.parseLong(cmd[1])));
-                        break;
-                    case "probes":
-                        out.println(probes(breaker, time, Long.parseLong(cmd[1]), Long.parseLong(cmd[2])));
-                        break;
-                    case "exit":
+                    }
+                    case "untilRejected" -> out.println(untilRejected(breaker, time, Long.parseLong(cmd[1])));
+                    case "probes" -> out.println(probes(breaker, time, Long.parseLong(cmd[1]), Long.parseLong(cmd[2])));
+                    case "exit" -> {
                         return;
-                    default:
-                        out.println("unknown command " + line);
+                    }
+                    default -> out.println("unknown command " + line);
                 }
             }
         }

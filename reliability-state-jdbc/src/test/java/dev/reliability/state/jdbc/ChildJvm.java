@@ -69,7 +69,7 @@ final class ChildJvm {
         TimeSource time = TimeSource.system();
         long deadline = time.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (lines().size() < count) {
-            if (time.nanoTime() > deadline || !process.isAlive() && lines().size() < count) {
+            if (time.nanoTime() > deadline || (!process.isAlive() && lines().size() < count)) {
                 throw new AssertionError("the child printed " + lines() + " and is " + describe());
             }
             time.sleep(Duration.ofMillis(5));

@@ -61,18 +61,20 @@ public final class CrashChild {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         JdbcStateStore store = JdbcStateStore.embedded(Path.of(args[1]));
         switch (args[0]) {
-            case "count":
+            case "count" -> {
                 while (true) {
                     out.println(store.increment(COUNTER, 1));
                 }
-            case "add":
+            }
+            case "add" -> {
                 for (int i = Integer.parseInt(args[2]); i > 0; i--) {
                     store.increment(COUNTER, 1);
                 }
                 out.println("done");
                 store.close();
                 return;
-            case "breaker":
+            }
+            case "breaker" -> {
                 CircuitBreaker breaker =
                         Registry.builder().stateStore(store).build().circuitBreaker(BREAKER, breakerConfig());
                 if (breaker.tryAcquirePermission()) {
@@ -81,7 +83,9 @@ public final class CrashChild {
                 out.println(breaker.state().externalName());
                 new CountDownLatch(1).await(); // until killed
                 return;
-            case "heap":
+            }
+            case "heap" -> {
+                @SuppressWarnings("ModifiedButNotUsed") // held, never read: the values must stay reachable
                 List<String> kept = new ArrayList<>();
                 for (int i = 0; ; i++) {
                     String value = value(i);
@@ -89,8 +93,8 @@ public final class CrashChild {
                     out.println(i);
                     kept.add(value);
                 }
-            default:
-                throw new IllegalArgumentException("unknown mode " + args[0]);
+            }
+            default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
 }

@@ -19,8 +19,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -116,7 +114,7 @@ class PostgresBreakerLeaseIT {
         long storm = time.millis();
         int terminated = terminateEvery10MsFor(Duration.ofSeconds(5));
         long calm = time.millis();
-        time.sleep(Duration.ofMillis(1_000));
+        time.sleep(Duration.ofSeconds(1));
 
         long hanging = time.millis();
         set("hang"); // the next trial call never returns by itself
@@ -188,7 +186,7 @@ class PostgresBreakerLeaseIT {
         List<String> text = new ArrayList<>();
         for (int i = 0; i < NODES; i++) {
             for (String line : nodes.get(i).lines()) {
-                String[] f = line.split(" ");
+                String[] f = line.split(" ", -1);
                 if (f.length > 1 && Long.parseLong(f[1]) >= fromMs) {
                     order.add(new long[] {Long.parseLong(f[1]), text.size()});
                     text.add((Long.parseLong(f[1]) - fromMs) + " node" + i + " " + line);
@@ -238,7 +236,7 @@ class PostgresBreakerLeaseIT {
     /** Terminates this test's nodes' backends every 10 ms; returns how many were terminated. */
     private int terminateEvery10MsFor(Duration duration) throws Exception {
         DataSource admin = ServerDatabase.POSTGRESQL.dataSource();
-        AtomicInteger terminated = new AtomicInteger();
+        int terminated = 0;
         long end = time.millis() + duration.toMillis();
         try (Connection c = admin.getConnection();
                 PreparedStatement ps = c.prepareStatement("SELECT count(pg_terminate_backend(pid)) FROM"
@@ -247,12 +245,12 @@ class PostgresBreakerLeaseIT {
             while (time.millis() < end) {
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
-                    terminated.addAndGet(rs.getInt(1));
+                    terminated += rs.getInt(1);
                 }
                 time.sleep(Duration.ofMillis(10));
             }
         }
-        return terminated.get();
+        return terminated;
     }
 
     /** Waits for the first trial that starts after {@code sinceMs}; returns its node. */
@@ -273,15 +271,14 @@ class PostgresBreakerLeaseIT {
     /** Waits for a successful call of a node other than {@code dead} after {@code sinceMs}; returns its time. */
     private long awaitSuccess(int dead, long sinceMs) throws Exception {
         long end = time.millis() + 30_000;
-        AtomicBoolean found = new AtomicBoolean();
-        while (time.millis() < end && !found.get()) {
+        while (time.millis() < end) {
             long first = Long.MAX_VALUE;
             for (int i = 0; i < NODES; i++) {
                 if (i == dead) {
                     continue;
                 }
                 for (String line : nodes.get(i).lines()) {
-                    String[] f = line.split(" ");
+                    String[] f = line.split(" ", -1);
                     if (f[0].equals("H") && f[2].equals("ok") && Long.parseLong(f[1]) >= sinceMs) {
                         first = Math.min(first, Long.parseLong(f[1]));
                     }
@@ -303,7 +300,7 @@ class PostgresBreakerLeaseIT {
                 continue;
             }
             for (String line : nodes.get(i).lines()) {
-                String[] f = line.split(" ");
+                String[] f = line.split(" ", -1);
                 if (f[0].equals(kind)) {
                     long ms = Long.parseLong(f[1]);
                     if (ms >= fromMs && ms < toMs) {
@@ -321,7 +318,7 @@ class PostgresBreakerLeaseIT {
         List<String> found = new ArrayList<>();
         for (int i = 0; i < NODES; i++) {
             for (String line : nodes.get(i).lines()) {
-                String[] f = line.split(" ");
+                String[] f = line.split(" ", -1);
                 if (f.length > 1 && !f[0].equals("H")) {
                     long ms = Long.parseLong(f[1]);
                     if (ms >= fromMs && ms < toMs) {

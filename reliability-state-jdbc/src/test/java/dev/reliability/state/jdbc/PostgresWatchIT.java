@@ -132,7 +132,7 @@ class PostgresWatchIT {
 
     @Test
     void everyKindOfWriteIsNotifiedAndOnlyForThePrefix() throws Exception {
-        watching.watch("b:", listener).orElseThrow();
+        assertThat(watching.watch("b:", listener)).isPresent();
         writer.set("other:x", StateValue.of(1L));
         writer.set("b:set", StateValue.of(1L));
         writer.increment("b:inc", 1);

@@ -57,6 +57,7 @@ class ReadmeExamplesTest {
 
     /** Stands in for a remote payment service that is down. */
     static final class Payments {
+        @SuppressWarnings("DoNotCallSuggester") // a service that is down: failing is all it does
         String charge(String order) throws IOException {
             throw new IOException("payment service unavailable for " + order);
         }

@@ -473,9 +473,9 @@ abstract class ServerFaultTests {
 
     @Test
     void unlockByANonOwnerOrAfterExpiryIsFalseInDatabaseTime() throws Exception {
-        assertThat(store.tryLock("job", "a", Duration.ofMillis(1000))).isTrue();
+        assertThat(store.tryLock("job", "a", Duration.ofSeconds(1))).isTrue();
         assertThat(store.unlock("job", "b")).isFalse();
-        assertThat(store.extendLock("job", "a", Duration.ofMillis(1000))).isTrue();
+        assertThat(store.extendLock("job", "a", Duration.ofSeconds(1))).isTrue();
         SYSTEM.sleep(Duration.ofMillis(1100));
         assertThat(store.unlock("job", "a")).isFalse();
         assertThat(store.compareAndSet("job", Optional.empty(), StateValue.of(true)))

@@ -204,8 +204,8 @@ final class TestDataSources {
                                             }
                                             Object result = invoke(m, ps, a);
                                             killer.accept(id);
-                                            if (result instanceof ResultSet) {
-                                                ((ResultSet) result).close();
+                                            if (result instanceof ResultSet resultSet) {
+                                                resultSet.close();
                                             }
                                             try (Statement probe = real.createStatement()) {
                                                 probe.execute("SELECT 1");

@@ -195,7 +195,7 @@ public final class MemoryStateStore extends AbstractStateStore {
      * One {@link #update} inside {@code compute}, and its result: one object for both, where a lambda would need a
      * second one to carry the result out.
      */
-    private final class Step<R> implements BiFunction<String, Entry, Entry> {
+    private static final class Step<R> implements BiFunction<String, Entry, Entry> {
         private final Function<StateValue, Change<R>> change;
         R result;
 
