@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * The JDBC store's increment on PostgreSQL against a raw single-statement upsert through the same DataSource.
@@ -56,14 +57,15 @@ public class JdbcBenchmark {
         /**
          * Connects, builds the store (creating its tables if missing) and clears this thread's keys.
          *
+         * @param threads JMH's numbering of the benchmark threads, which names this thread's keys
          * @throws SQLException if the server cannot be reached
          */
         @Setup
-        public void setUp() throws SQLException {
+        public void setUp(ThreadParams threads) throws SQLException {
             String url = System.getenv().getOrDefault("RELIABILITY_PG_URL", DEFAULT_URL);
             dataSource = new OneConnection(DriverManager.getConnection(url));
             store = JdbcStateStore.builder(dataSource).build();
-            long thread = Thread.currentThread().getId();
+            int thread = threads.getThreadIndex();
             storeKey = "bench:jdbc:store:" + thread;
             rawKey = "bench:jdbc:raw:" + thread;
             store.delete(storeKey);

@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.ThreadParams;
 
 /**
  * The in-memory state store's increment against the raw Caffeine operation it is built on: issue 4 asks for
@@ -66,10 +67,14 @@ public class StateStoreBenchmark {
     public static class Cursor {
         int next;
 
-        /** Starts each thread at a different key. */
+        /**
+         * Starts each thread at a different key.
+         *
+         * @param threads JMH's numbering of the benchmark threads
+         */
         @Setup(Level.Trial)
-        public void setUp() {
-            next = (int) Thread.currentThread().getId();
+        public void setUp(ThreadParams threads) {
+            next = threads.getThreadIndex();
         }
 
         String key() {
