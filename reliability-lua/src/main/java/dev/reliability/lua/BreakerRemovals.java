@@ -37,7 +37,8 @@ final class BreakerRemovals implements RegistryListener {
     }
 
     @Override
+    @SuppressWarnings("NonAtomicVolatileUpdate") // one writer at a time: the registry calls this with its lock held
     public void onCircuitBreakerRemoved(CircuitBreaker breaker) {
-        count++; // not atomic, and need not be: the registry calls this with its lock held
+        count++;
     }
 }

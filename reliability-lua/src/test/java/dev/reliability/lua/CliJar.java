@@ -16,6 +16,7 @@ final class CliJar {
     static final Path EXAMPLES = Path.of("examples");
 
     /** The exit code and the output, as text (malformed UTF-8 shown as U+FFFD) and as the bytes written. */
+    @SuppressWarnings("ArrayRecordComponent") // read by tests, never compared or hashed as a whole
     record Result(int exitCode, String stdout, String stderr, byte[] stdoutBytes, byte[] stderrBytes) {}
 
     private final Path home;
