@@ -6,16 +6,15 @@ import static dev.reliability.internal.Preconditions.checkNotNull;
 import dev.reliability.CheckedRunnable;
 import dev.reliability.CheckedSupplier;
 import dev.reliability.TimeSource;
+import dev.reliability.internal.BreakerEvents;
 import dev.reliability.internal.BreakerHandle;
 import dev.reliability.internal.BreakerSnapshot;
 import dev.reliability.internal.BreakerSync;
 import dev.reliability.internal.Exceptions;
-import dev.reliability.internal.Listeners;
 import dev.reliability.internal.SyncedState;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -65,7 +64,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     private final String name;
     private final CircuitBreakerConfig config;
     private final TimeSource time;
-    private final CircuitBreakerListener[] listeners;
+    /** The listeners, with the one catch point for a listener that throws; a registry's, detached on removal. */
+    private final BreakerEvents<CircuitBreakerListener> events;
     /** The persistence of a registry with a state store, or null. */
     private final BreakerSync sync;
 
@@ -80,8 +80,6 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     private final boolean windowMode;
     private final int minimumCalls;
     private final boolean timeWindow;
-    /** The listeners that override onSuccess or onError, the only ones told of outcomes. */
-    private final CircuitBreakerListener[] outcomeListeners;
     /** How execute measures durations: {@link #UNTIMED}, {@link #COARSE} or {@link #EXACT}. */
     private final int timing;
     /** The clock of {@link #COARSE} timing, or null. */
@@ -118,11 +116,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         this.config = checkNotNull(config, "config");
         this.time = checkNotNull(time, "timeSource");
         checkNotNull(listeners, "listeners");
-        List<CircuitBreakerListener> plain = new ArrayList<>(listeners.size());
-        for (CircuitBreakerListener listener : listeners) {
-            plain.add(checkNotNull(listener, "listener"));
-        }
-        this.listeners = plain.toArray(new CircuitBreakerListener[0]);
+        BreakerEvents<CircuitBreakerListener> bound = BreakerEvents.takeBound();
+        this.events = bound != null ? bound : BreakerEvents.of(listeners, CircuitBreakerListener.class);
         this.sync = BreakerSync.takeBound();
         this.failureThreshold = config.failureThreshold();
         this.successThreshold = config.successThreshold();
@@ -137,15 +132,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         this.minimumCalls = config.countWindowSize() > 0
                 ? Math.min(config.minimumCalls(), config.countWindowSize())
                 : config.minimumCalls();
-        List<CircuitBreakerListener> outcomes = new ArrayList<>();
-        for (CircuitBreakerListener listener : this.listeners) {
-            if (Listeners.overridesOutcomes(listener, CircuitBreakerListener.class)) {
-                outcomes.add(listener);
-            }
-        }
-        this.outcomeListeners = outcomes.toArray(new CircuitBreakerListener[0]);
         boolean coarseEnough = slowNanos >= CoarseClock.MIN_THRESHOLD_NANOS && time == TimeSource.system();
-        if (!outcomes.isEmpty() || (slowNanos > 0 && !coarseEnough)) {
+        if (events.hearsOutcomes() || (slowNanos > 0 && !coarseEnough)) {
             this.timing = EXACT;
             this.coarse = null;
         } else if (slowNanos > 0) {
@@ -400,13 +388,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     private Phase reject(Phase p, long retryAfterNanos, boolean throwing, StripedCounters.Cell cell) {
         cell.addRejected();
-        for (CircuitBreakerListener listener : listeners) {
-            try {
-                listener.onCallNotPermitted(name, p.state);
-            } catch (Throwable t) {
-                Listeners.listenerFailed("onCallNotPermitted", name, t);
-            }
-        }
+        events.publish(Event.REJECTED, name, p.state, 0L);
         if (throwing) {
             throw new CallNotPermittedException(name, p.state, retryAfterNanos);
         }
@@ -485,13 +467,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 sync.trialSucceeded();
             }
         }
-        for (CircuitBreakerListener listener : outcomeListeners) {
-            try {
-                listener.onSuccess(name, durationNanos);
-            } catch (Throwable t) {
-                Listeners.listenerFailed("onSuccess", name, t);
-            }
-        }
+        events.publishOutcome(Event.SUCCESS, name, null, durationNanos);
     }
 
     private void recordFailure(Phase p, long durationNanos, Throwable error) {
@@ -518,13 +494,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         } else if (p.state == CircuitState.HALF_OPEN && p.completeTrial(false, successThreshold) == Phase.REOPEN) {
             finishSealed(p);
         }
-        for (CircuitBreakerListener listener : outcomeListeners) {
-            try {
-                listener.onError(name, durationNanos, error);
-            } catch (Throwable t) {
-                Listeners.listenerFailed("onError", name, t);
-            }
-        }
+        events.publishOutcome(Event.ERROR, name, error, durationNanos);
     }
 
     private void recordInWindow(Phase p, int outcome) {
@@ -593,15 +563,36 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     }
 
     private void publish(CircuitState from, CircuitState to) {
-        if (listeners.length == 0 || from == to) {
-            return;
+        if (from != to && events.hasListeners()) {
+            events.publish(Event.TRANSITION, name, new StateTransition(name, from, to, time.instant()), 0L);
         }
-        StateTransition event = new StateTransition(name, from, to, time.instant());
-        for (CircuitBreakerListener listener : listeners) {
-            try {
-                listener.onStateTransition(event);
-            } catch (Throwable t) {
-                Listeners.listenerFailed("onStateTransition", name, t);
+    }
+
+    /** What a breaker publishes, and which listener method each calls. */
+    private enum Event implements BreakerEvents.Kind<CircuitBreakerListener> {
+        TRANSITION("onStateTransition"),
+        REJECTED("onCallNotPermitted"),
+        SUCCESS("onSuccess"),
+        ERROR("onError");
+
+        private final String method;
+
+        Event(String method) {
+            this.method = method;
+        }
+
+        @Override
+        public String method() {
+            return method;
+        }
+
+        @Override
+        public void deliver(CircuitBreakerListener listener, String breaker, Object subject, long nanos) {
+            switch (this) {
+                case TRANSITION -> listener.onStateTransition((StateTransition) subject);
+                case REJECTED -> listener.onCallNotPermitted(breaker, (CircuitState) subject);
+                case SUCCESS -> listener.onSuccess(breaker, nanos);
+                case ERROR -> listener.onError(breaker, nanos, (Throwable) subject);
             }
         }
     }

@@ -12,7 +12,7 @@ import dev.reliability.circuitbreaker.CircuitBreakerConfig;
 import dev.reliability.circuitbreaker.CircuitBreakerListener;
 import dev.reliability.circuitbreaker.CircuitState;
 import dev.reliability.circuitbreaker.CircuitStats;
-import dev.reliability.circuitbreaker.StateTransition;
+import dev.reliability.internal.BreakerEvents;
 import dev.reliability.internal.BreakerSync;
 import dev.reliability.internal.Listeners;
 import dev.reliability.internal.SharedBudgets;
@@ -235,23 +235,22 @@ public final class Registry implements AutoCloseable {
         if (breakers.size() >= maxBreakers) {
             evictIdlest();
         }
-        List<CircuitBreakerListener> attached = new ArrayList<>(2);
-        Detachable detachable = listeners.isEmpty() ? null : Detachable.of(listeners);
-        if (detachable != null) {
-            attached.add(detachable);
-        }
+        // The breaker publishes to the registry's listeners through these events until it leaves the registry.
+        BreakerEvents<CircuitBreakerListener> events = BreakerEvents.of(listeners, CircuitBreakerListener.class);
         BreakerLink sync = worker == null ? null : new BreakerLink(worker, name);
         CircuitBreaker breaker;
-        BreakerSync.bindNext(sync); // the breaker constructed next persists through it
+        BreakerEvents.bindNext(events); // the breaker constructed next publishes through them
+        BreakerSync.bindNext(sync); // and persists through it
         try {
-            breaker = CircuitBreaker.of(name, config, timeSource, attached);
+            breaker = CircuitBreaker.of(name, config, timeSource, List.of());
         } finally {
+            BreakerEvents.takeBound();
             BreakerSync.takeBound();
         }
         if (sync != null) {
             worker.register(sync);
         }
-        Entry entry = new Entry(breaker, detachable, sync);
+        Entry entry = new Entry(breaker, events, sync);
         breakers.put(name, entry);
         announce("onCircuitBreakerAdded", name, listener -> listener.onCircuitBreakerAdded(breaker));
         return entry;
@@ -577,9 +576,7 @@ public final class Registry implements AutoCloseable {
         if (entry == null) {
             return false;
         }
-        if (entry.detachable != null) {
-            entry.detachable.detach();
-        }
+        entry.events.detach();
         if (entry.sync != null) {
             worker.unregister(entry.sync); // what it queued is still written
         }
@@ -704,106 +701,17 @@ public final class Registry implements AutoCloseable {
 
     private static final class Entry {
         final CircuitBreaker breaker;
-        final Detachable detachable;
+        final BreakerEvents<CircuitBreakerListener> events;
         final BreakerLink sync;
         volatile long lastLookup;
         // Read and written only under the registry lock, during eviction scans.
         long activity;
         long lastActive;
 
-        Entry(CircuitBreaker breaker, Detachable detachable, BreakerLink sync) {
+        Entry(CircuitBreaker breaker, BreakerEvents<CircuitBreakerListener> events, BreakerLink sync) {
             this.breaker = breaker;
-            this.detachable = detachable;
+            this.events = events;
             this.sync = sync;
-        }
-    }
-
-    /**
-     * Forwards a breaker's events to the registry's listeners until the breaker leaves the registry. A listener that
-     * throws is logged and skipped, so the others still run and the call's outcome is kept.
-     *
-     * <p>This class forwards transitions and rejections only; {@link WithOutcomes} also forwards successes and errors,
-     * and is used only when some target overrides them. The breaker asks the same of its own listeners, so a registry
-     * whose listeners only watch transitions keeps the breaker's success path free of clock reads and calls.
-     */
-    private static class Detachable implements CircuitBreakerListener {
-        final CircuitBreakerListener[] targets;
-        volatile boolean attached = true;
-
-        Detachable(List<CircuitBreakerListener> targets) {
-            this.targets = targets.toArray(new CircuitBreakerListener[0]);
-        }
-
-        static Detachable of(List<CircuitBreakerListener> targets) {
-            for (CircuitBreakerListener target : targets) {
-                if (Listeners.overridesOutcomes(target, CircuitBreakerListener.class)) {
-                    return new WithOutcomes(targets);
-                }
-            }
-            return new Detachable(targets);
-        }
-
-        void detach() {
-            attached = false;
-        }
-
-        @Override
-        public void onStateTransition(StateTransition transition) {
-            if (attached) {
-                for (CircuitBreakerListener target : targets) {
-                    try {
-                        target.onStateTransition(transition);
-                    } catch (Throwable t) {
-                        Listeners.listenerFailed("onStateTransition", transition.breakerName(), t);
-                    }
-                }
-            }
-        }
-
-        @Override
-        public void onCallNotPermitted(String breakerName, CircuitState state) {
-            if (attached) {
-                for (CircuitBreakerListener target : targets) {
-                    try {
-                        target.onCallNotPermitted(breakerName, state);
-                    } catch (Throwable t) {
-                        Listeners.listenerFailed("onCallNotPermitted", breakerName, t);
-                    }
-                }
-            }
-        }
-    }
-
-    /** A {@link Detachable} that also forwards outcomes, for targets that override them. */
-    private static final class WithOutcomes extends Detachable {
-        WithOutcomes(List<CircuitBreakerListener> targets) {
-            super(targets);
-        }
-
-        @Override
-        public void onSuccess(String breakerName, long durationNanos) {
-            if (attached) {
-                for (CircuitBreakerListener target : targets) {
-                    try {
-                        target.onSuccess(breakerName, durationNanos);
-                    } catch (Throwable t) {
-                        Listeners.listenerFailed("onSuccess", breakerName, t);
-                    }
-                }
-            }
-        }
-
-        @Override
-        public void onError(String breakerName, long durationNanos, Throwable error) {
-            if (attached) {
-                for (CircuitBreakerListener target : targets) {
-                    try {
-                        target.onError(breakerName, durationNanos, error);
-                    } catch (Throwable t) {
-                        Listeners.listenerFailed("onError", breakerName, t);
-                    }
-                }
-            }
         }
     }
 

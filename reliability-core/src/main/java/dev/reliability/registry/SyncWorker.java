@@ -2,7 +2,7 @@ package dev.reliability.registry;
 
 import dev.reliability.TimeSource;
 import dev.reliability.circuitbreaker.CircuitBreakerListener;
-import dev.reliability.internal.Listeners;
+import dev.reliability.internal.BreakerEvents;
 import dev.reliability.state.StateStore;
 import dev.reliability.state.StateStoreException;
 import dev.reliability.state.VersionedValue;
@@ -94,7 +94,9 @@ final class SyncWorker implements StateStore.ChangeListener {
     private final int quorum;
     private final long flushNanos;
     private final long timeoutNanos;
-    private final CircuitBreakerListener[] listeners;
+    /** The registry's listeners, told of each outage. */
+    private final BreakerEvents<CircuitBreakerListener> events;
+
     private final ScheduledExecutorService executor;
     private final boolean ownsExecutor;
 
@@ -126,7 +128,7 @@ final class SyncWorker implements StateStore.ChangeListener {
         this.store = store;
         this.quorum = policy.quorum();
         this.time = time;
-        this.listeners = listeners.toArray(new CircuitBreakerListener[0]);
+        this.events = BreakerEvents.of(listeners, CircuitBreakerListener.class);
         this.syncNanos = syncNanos;
         this.flushNanos = flushNanos;
         this.timeoutNanos = timeoutNanos;
@@ -381,12 +383,21 @@ final class SyncWorker implements StateStore.ChangeListener {
                 "state store failed for circuit breaker '" + breaker
                         + "'; breakers keep working on local state and reconcile when the store answers again",
                 failure);
-        for (CircuitBreakerListener listener : listeners) {
-            try {
-                listener.onStoreUnavailable(breaker, failure);
-            } catch (Throwable t) {
-                Listeners.listenerFailed("onStoreUnavailable", breaker, t);
-            }
+        events.publish(StoreEvent.UNAVAILABLE, breaker, failure, 0L);
+    }
+
+    /** The one event the worker publishes itself: the breakers publish the rest. */
+    private enum StoreEvent implements BreakerEvents.Kind<CircuitBreakerListener> {
+        UNAVAILABLE;
+
+        @Override
+        public String method() {
+            return "onStoreUnavailable";
+        }
+
+        @Override
+        public void deliver(CircuitBreakerListener listener, String breaker, Object cause, long unused) {
+            listener.onStoreUnavailable(breaker, (RuntimeException) cause);
         }
     }
 

@@ -13,8 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * Which calls pay for durations: only listeners that override onSuccess or onError make execute read the clock, also
- * through a registry's listener wrapper; slow calls are timed on the coarse clock when its resolution is fine enough.
+ * Which calls pay for durations: only listeners that override onSuccess or onError make execute read the clock,
+ * also for a registry's listeners; slow calls are timed on the coarse clock when its resolution is fine enough.
  */
 class DurationTimingTest {
 
@@ -79,7 +79,7 @@ class DurationTimingTest {
     }
 
     @Test
-    void theRegistrysWrapperKeepsATransitionOnlyListenerFree() {
+    void aRegistrysTransitionOnlyListenerAddsNoClockRead() {
         CountingTime time = new CountingTime();
         CountingTime bare = new CountingTime();
         try (Registry registry = Registry.builder()
@@ -95,7 +95,7 @@ class DurationTimingTest {
     }
 
     @Test
-    void theRegistrysWrapperStillDeliversDurationsToListenersThatWantThem() {
+    void aRegistrysOutcomeListenerStillGetsDurations() {
         ManualTimeSource time = new ManualTimeSource();
         List<Long> durations = new ArrayList<>();
         List<StateTransition> transitions = new ArrayList<>();
