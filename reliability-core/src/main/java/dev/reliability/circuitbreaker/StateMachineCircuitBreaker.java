@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.LongAdder;
  * add when it shares it; see {@link StripedCounters}), and a clock read for the last-success time only on a sample of
  * calls (see {@link ClockSampler}, which decides from the count the success wrote). The failure count is written only when it is not zero, so
  * successes on different cores share its cache line. Open: a rejection is a phase read, the same striped count and a
- * sampled clock read; between samples it takes a path small enough to be inlined into {@code tryAcquirePermission} and
- * {@code execute}. Nothing on these paths allocates or locks.
+ * sampled clock read; between samples it takes a path small enough to be inlined into {@code tryAcquirePermission},
+ * {@code execute} and {@code run}, which share one way in ({@link #acquire}). Nothing on these paths allocates or locks.
  *
  * <p>Durations. {@code execute} reads the clock around the call only when some listener overrides {@link
  * CircuitBreakerListener#onSuccess} or {@link CircuitBreakerListener#onError} (a listener that only watches transitions
@@ -243,20 +243,29 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
 
     @Override
     public boolean tryAcquirePermission() {
-        Phase p = phase;
-        if (p.permitsAll && !p.tripped()) {
-            return true;
-        }
-        if (p.state == CircuitState.OPEN && rejectedUnsampled(p, false)) {
-            return false;
-        }
-        return acquireSlow(p, false) != null;
+        return acquire(false) != null;
     }
 
     /**
-     * The common OPEN rejection, small enough to be inlined into the callers: no clock sample is due for this thread
-     * and the last sample shows the open duration has not passed. Rejects (or throws, when {@code throwing}) and
-     * returns true; otherwise returns false without any effect, and {@link #acquireSlow} decides, sampling the clock.
+     * The one way in for {@code tryAcquirePermission}, {@code execute} and {@code run}: the closed check, then the
+     * common open rejection, both small enough to be inlined into the callers, then {@link #acquireSlow}. Returns the
+     * phase that issued the permit, or null (or throws, when {@code throwing}) on rejection.
+     */
+    private Phase acquire(boolean throwing) {
+        Phase p = phase;
+        if (p.permitsAll && !p.tripped()) {
+            return p;
+        }
+        if (p.state == CircuitState.OPEN && rejectedUnsampled(p, throwing)) {
+            return null;
+        }
+        return acquireSlow(p, throwing);
+    }
+
+    /**
+     * The common OPEN rejection: no clock sample is due for this thread and the last sample shows the open duration
+     * has not passed. Rejects (or throws, when {@code throwing}) and returns true; otherwise returns false without any
+     * effect, and {@link #acquireOpen} decides, sampling the clock.
      */
     private boolean rejectedUnsampled(Phase p, boolean throwing) {
         StripedCounters.Cell cell = counters.cell();
@@ -270,104 +279,112 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     }
 
     /**
-     * Acquires a permit in a state that does not permit every call. Returns the phase that issued the permit, or null
-     * (or throws, when {@code throwing}) on rejection.
+     * What {@link #acquireOpen} and {@link #acquireHalfOpen} return when the phase they were given is no longer
+     * current: the caller asks again with the current one. Never installed.
+     */
+    private static final Phase AGAIN = new Phase(CircuitState.CLOSED, -1L, 0L, 0L, 0, null, 0);
+
+    /**
+     * Acquires a permit in a state that does not permit every call, one method per state. Returns the phase that
+     * issued the permit, or null (or throws, when {@code throwing}) on rejection.
      */
     private Phase acquireSlow(Phase p, boolean throwing) {
-        for (; ; ) {
+        for (; ; p = phase) {
             if (finishSealed(p)) {
-                p = phase;
                 continue;
             }
-            switch (p.state) {
-                case CLOSED, DISABLED -> {
-                    return p;
-                }
-                case FORCED_OPEN -> {
-                    return reject(p, Long.MAX_VALUE, throwing, counters.cell());
-                }
-                case OPEN -> {
-                    ClockSampler sampler = p.sampler;
-                    StripedCounters.Cell cell = counters.cell();
-                    long now;
-                    if (sampler.shouldSample(cell.rejectedHint())) {
-                        now = sampler.sample(time);
-                    } else {
-                        now = sampler.lastNanos();
-                    }
-                    long elapsed = now - p.enteredNanos;
-                    if (elapsed < p.openNanos) {
-                        return reject(p, p.openNanos - elapsed, throwing, cell);
-                    }
-                    if (sync != null && !sync.claimTrial()) {
-                        // Another JVM runs the trial, or the store holds a newer state the sync has just adopted.
-                        if (phase != p) {
-                            p = phase;
-                            continue;
-                        }
-                        return reject(p, 0L, throwing, cell);
-                    }
-                    // The new phase is published holding this caller's trial permit, so moving to half-open and
-                    // taking the first permit are one atomic step.
-                    Phase next = halfOpen(p, now, true);
-                    if (transition(p, next)) {
-                        return next;
-                    }
-                    if (sync != null) {
-                        // Another thread moved first. The trial claimed in the store runs in its half-open phase if
-                        // that has room; otherwise it is given back.
-                        Phase moved = current();
-                        if (moved.state == CircuitState.HALF_OPEN && moved.tryTakePermit(halfOpenPermits)) {
-                            moved.markAcquired(now);
-                            return moved;
-                        }
-                        sync.trialReleased();
-                    }
-                    p = phase;
-                    continue;
-                }
-                case HALF_OPEN -> {
-                    if (p.permitsInFlight() < halfOpenPermits) {
-                        long now = time.nanoTime();
-                        if (p.tryTakePermit(halfOpenPermits)) {
-                            if (sync != null && !sync.claimTrial()) {
-                                p.releasePermit();
-                                if (phase != p) {
-                                    p = phase;
-                                    continue;
-                                }
-                                return reject(p, 0L, throwing, counters.cell());
-                            }
-                            p.markAcquired(now);
-                            return p;
-                        }
-                    }
-                    if (p.sealedAs() != Phase.NOT_COUNTED) {
-                        continue; // decided to close or reopen: help commit it, then ask the new phase
-                    }
-                    ClockSampler sampler = p.sampler;
-                    StripedCounters.Cell cell = counters.cell();
-                    if (sampler.shouldSample(cell.rejectedHint())) {
-                        long now = sampler.sample(time);
-                        if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos && (sync == null || sync.claimTrial())) {
-                            // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new
-                            // half-open generation. Same state, so no event; the stuck calls' outcomes are ignored.
-                            Phase next = halfOpen(p, now, true);
-                            if (PHASE.compareAndSet(this, p, next)) {
-                                return next; // holding the first permit of the new generation
-                            }
-                            if (sync != null) {
-                                sync.trialReleased();
-                            }
-                            p = phase;
-                            continue;
-                        }
-                    }
-                    return reject(p, 0L, throwing, cell);
-                }
-                default -> throw new AssertionError(p.state);
+            Phase issued =
+                    switch (p.state) {
+                        case CLOSED, DISABLED -> p;
+                        case FORCED_OPEN -> reject(p, Long.MAX_VALUE, throwing, counters.cell());
+                        case OPEN -> acquireOpen(p, throwing);
+                        case HALF_OPEN -> acquireHalfOpen(p, throwing);
+                    };
+            if (issued != AGAIN) {
+                return issued;
             }
         }
+    }
+
+    /**
+     * OPEN: rejects until the open duration has passed (on the sampled clock), then moves to half-open holding the
+     * caller's trial permit, after claiming the trial in the store when persisted. Returns the permit's phase, null (or
+     * throws) on rejection, or {@link #AGAIN}.
+     */
+    private Phase acquireOpen(Phase p, boolean throwing) {
+        ClockSampler sampler = p.sampler;
+        StripedCounters.Cell cell = counters.cell();
+        long now;
+        if (sampler.shouldSample(cell.rejectedHint())) {
+            now = sampler.sample(time);
+        } else {
+            now = sampler.lastNanos();
+        }
+        long elapsed = now - p.enteredNanos;
+        if (elapsed < p.openNanos) {
+            return reject(p, p.openNanos - elapsed, throwing, cell);
+        }
+        if (sync != null && !sync.claimTrial()) {
+            // Another JVM runs the trial, or the store holds a newer state the sync has just adopted.
+            return phase != p ? AGAIN : reject(p, 0L, throwing, cell);
+        }
+        // The new phase is published holding this caller's trial permit, so moving to half-open and taking the first
+        // permit are one atomic step.
+        Phase next = halfOpen(p, now, true);
+        if (transition(p, next)) {
+            return next;
+        }
+        if (sync != null) {
+            // Another thread moved first. The trial claimed in the store runs in its half-open phase if that has room;
+            // otherwise it is given back.
+            Phase moved = current();
+            if (moved.state == CircuitState.HALF_OPEN && moved.tryTakePermit(halfOpenPermits)) {
+                moved.markAcquired(now);
+                return moved;
+            }
+            sync.trialReleased();
+        }
+        return AGAIN;
+    }
+
+    /**
+     * HALF_OPEN: issues up to {@code halfOpenPermits} trial permits (each claimed in the store when persisted); when
+     * they are all out, rejects, and once every permit has been out for {@code maxWaitInHalfOpen} starts a new
+     * half-open generation. Returns the permit's phase, null (or throws) on rejection, or {@link #AGAIN}.
+     */
+    private Phase acquireHalfOpen(Phase p, boolean throwing) {
+        if (p.permitsInFlight() < halfOpenPermits) {
+            long now = time.nanoTime();
+            if (p.tryTakePermit(halfOpenPermits)) {
+                if (sync != null && !sync.claimTrial()) {
+                    p.releasePermit();
+                    return phase != p ? AGAIN : reject(p, 0L, throwing, counters.cell());
+                }
+                p.markAcquired(now);
+                return p;
+            }
+        }
+        if (p.sealedAs() != Phase.NOT_COUNTED) {
+            return AGAIN; // decided to close or reopen: help commit it, then ask the new phase
+        }
+        ClockSampler sampler = p.sampler;
+        StripedCounters.Cell cell = counters.cell();
+        if (sampler.shouldSample(cell.rejectedHint())) {
+            long now = sampler.sample(time);
+            if (now - p.lastAcquireNanos >= maxWaitInHalfOpenNanos && (sync == null || sync.claimTrial())) {
+                // Every permit has been out for maxWaitInHalfOpen: reclaim them all by starting a new half-open
+                // generation. Same state, so no event; the stuck calls' outcomes are ignored.
+                Phase next = halfOpen(p, now, true);
+                if (PHASE.compareAndSet(this, p, next)) {
+                    return next; // holding the first permit of the new generation
+                }
+                if (sync != null) {
+                    sync.trialReleased();
+                }
+                return AGAIN;
+            }
+        }
+        return reject(p, 0L, throwing, cell);
     }
 
     /** A new half-open phase; with {@code takePermit}, its first trial permit is taken for the caller creating it. */
@@ -645,13 +662,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     @Override
     public <T, X extends Exception> T execute(CheckedSupplier<T, X> action) throws X {
         checkNotNull(action, "action");
-        Phase p = phase;
-        if (!p.permitsAll || p.tripped()) {
-            if (p.state == CircuitState.OPEN) {
-                rejectedUnsampled(p, true); // throws if it rejects
-            }
-            p = acquireSlow(p, true);
-        }
+        Phase p = acquire(true); // throws if it rejects
         long start = startNanos();
         T result;
         try {
@@ -674,10 +685,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     @Override
     public <X extends Exception> void run(CheckedRunnable<X> action) throws X {
         checkNotNull(action, "action");
-        Phase p = phase;
-        if (!p.permitsAll || p.tripped()) {
-            p = acquireSlow(p, true);
-        }
+        Phase p = acquire(true); // throws if it rejects
         long start = startNanos();
         try {
             action.run();

@@ -1,10 +1,12 @@
 package dev.reliability.circuitbreaker;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.reliability.testing.ManualTimeSource;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -108,6 +110,35 @@ class SampledClockTest {
         }
 
         assertThat(calls).isLessThanOrEqualTo(Phase.REJECTION_MAX_MASK + 1);
+        assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED); // the trial succeeded
+    }
+
+    @Test
+    void runRejectsAndMovesToHalfOpenAsExecuteDoes() {
+        openUnderDenseTraffic();
+        List<Boolean> ran = new ArrayList<>();
+
+        for (int i = 0; i < 100; i++) {
+            assertThatThrownBy(() -> breaker.run(() -> ran.add(true)))
+                    .isInstanceOfSatisfying(
+                            CallNotPermittedException.class,
+                            e -> assertThat(e.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(1)));
+        }
+        time.advance(Duration.ofSeconds(1));
+        int calls = 1;
+        while (true) {
+            try {
+                breaker.run(() -> ran.add(true));
+                break;
+            } catch (CallNotPermittedException stillOpen) {
+                calls++;
+            }
+        }
+
+        assertThat(ran).hasSize(1);
+        assertThat(calls).isLessThanOrEqualTo(Phase.REJECTION_MAX_MASK + 1);
+        assertThat(breaker.stats().rejected()).isEqualTo(10_100L + calls - 1);
+        assertThat(listener.rejections).hasSize(10_100 + calls - 1);
         assertThat(breaker.state()).isEqualTo(CircuitState.CLOSED); // the trial succeeded
     }
 }
