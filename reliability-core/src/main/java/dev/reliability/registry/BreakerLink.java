@@ -116,7 +116,7 @@ final class BreakerLink implements BreakerSync {
         return held;
     }
 
-    /** Whether local changes wait to be written after a store failure; for tests. */
+    /** Whether local changes wait to be written after a store failure, so the last flush on close includes them. */
     synchronized boolean dirty() {
         return dirty;
     }

@@ -678,17 +678,6 @@ public final class Registry implements AutoCloseable {
         return sharingPolicy;
     }
 
-    /** How many store outages this registry has reported, for tests. */
-    long storeOutages() {
-        return worker == null ? 0L : worker.outages();
-    }
-
-    /** The persistence of a breaker, for tests; null without a store or breaker. */
-    BreakerLink syncOf(String name) {
-        Entry entry = breakers.get(name);
-        return entry == null ? null : entry.sync;
-    }
-
     @Override
     public String toString() {
         return "Registry[breakers=" + breakers.size() + ", maxBreakers=" + maxBreakers + ", timeSource=" + timeSource

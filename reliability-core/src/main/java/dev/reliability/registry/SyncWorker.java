@@ -30,7 +30,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -107,7 +106,6 @@ final class SyncWorker implements StateStore.ChangeListener {
     private final Set<String> changed = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean changeScheduled = new AtomicBoolean();
     private final AtomicBoolean down = new AtomicBoolean();
-    private final AtomicLong outages = new AtomicLong();
     /** When the current outage began, on the monotonic clock. */
     private volatile long downSinceNanos;
 
@@ -254,10 +252,6 @@ final class SyncWorker implements StateStore.ChangeListener {
                 && time.nanoTime() - downSinceNanos >= (lastWriter ? lease : Math.max(lease, othersWaitNanos));
     }
 
-    long outages() {
-        return outages.get();
-    }
-
     void register(BreakerLink link) {
         links.put(link.key, link);
         startWatch();
@@ -377,7 +371,6 @@ final class SyncWorker implements StateStore.ChangeListener {
             return;
         }
         downSinceNanos = time.nanoTime();
-        outages.incrementAndGet();
         LOGGER.log(
                 Level.WARNING,
                 "state store failed for circuit breaker '" + breaker

@@ -591,9 +591,8 @@ class PersistentBreakerTest {
         }
 
         assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
-        assertThat(events).containsExactly("payments");
+        assertThat(events).containsExactly("payments"); // one outage, reported once
         assertThat(switchable.refused()).isEqualTo(1);
-        assertThat(registry.storeOutages()).isEqualTo(1);
     }
 
     @Test
@@ -611,7 +610,11 @@ class PersistentBreakerTest {
 
         assertThat(record("payments").get("state").asString()).isEqualTo("open");
         assertThat(record("payments").get("openUntilMs").asLong()).isEqualTo(time.millis() + 29_000);
-        assertThat(registry.syncOf("payments").dirty()).isFalse();
+        switchable.resetCounts();
+        registry.close(); // its last flush takes every breaker with work left after the outage
+        assertThat(switchable.totalCalls())
+                .as("reconciled: nothing was left for the last flush")
+                .isZero();
     }
 
     @Test
