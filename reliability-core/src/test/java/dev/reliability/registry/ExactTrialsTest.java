@@ -1,12 +1,12 @@
 package dev.reliability.registry;
 
+import static dev.reliability.registry.StoreNodes.fail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.reliability.circuitbreaker.CircuitBreaker;
 import dev.reliability.circuitbreaker.CircuitBreakerConfig;
 import dev.reliability.circuitbreaker.CircuitBreakerListener;
 import dev.reliability.circuitbreaker.CircuitState;
-import dev.reliability.state.SimpleStateStore;
 import dev.reliability.state.StateStore;
 import dev.reliability.testing.ManualScheduler;
 import dev.reliability.testing.ManualTimeSource;
@@ -31,30 +31,17 @@ import org.junit.jupiter.api.Test;
 class ExactTrialsTest {
     private static final String KEY = "reliability:breaker:payments";
 
-    private final ManualTimeSource time = new ManualTimeSource();
-    private final ManualScheduler sync = new ManualScheduler(time);
-    private final StateStore backing = new SimpleStateStore(time);
-    private final CircuitBreakerConfig config = CircuitBreakerConfig.builder()
-            .failureThreshold(3)
-            .openDuration(Duration.ofSeconds(30))
-            .build();
+    private final StoreNodes nodes = new StoreNodes();
+    private final ManualTimeSource time = nodes.time;
+    private final ManualScheduler sync = nodes.sync;
+    private final StateStore backing = nodes.backing;
+    private final CircuitBreakerConfig config = nodes.config;
 
     private Registry node(StateStore store) {
-        return Registry.builder()
-                .timeSource(time)
-                .stateStore(store)
-                .syncInterval(Duration.ofSeconds(1))
+        return nodes.builder(store)
                 .flushDelay(Duration.ZERO)
                 .storeTimeout(Duration.ofMillis(50))
-                .syncExecutor(sync)
                 .build();
-    }
-
-    private static void fail(CircuitBreaker breaker, int times) {
-        for (int i = 0; i < times; i++) {
-            assertThat(breaker.tryAcquirePermission()).isTrue();
-            breaker.onError(0, new IOException("down"));
-        }
     }
 
     private String stored(String field) {

@@ -1,5 +1,7 @@
 package dev.reliability.registry;
 
+import static dev.reliability.registry.StoreNodes.fail;
+import static dev.reliability.registry.StoreNodes.succeed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +11,6 @@ import dev.reliability.circuitbreaker.CircuitBreakerConfig;
 import dev.reliability.circuitbreaker.CircuitBreakerListener;
 import dev.reliability.circuitbreaker.CircuitState;
 import dev.reliability.circuitbreaker.StateTransition;
-import dev.reliability.state.SimpleStateStore;
 import dev.reliability.state.StateStore;
 import dev.reliability.state.StateValue;
 import dev.reliability.testing.ManualScheduler;
@@ -30,16 +31,14 @@ import org.junit.jupiter.api.Test;
  * run on one {@link ManualScheduler}, with no flush delay, so {@link #flush()} writes what callers queued.
  */
 class PersistentBreakerTest {
-    private final ManualTimeSource time = new ManualTimeSource();
-    private final ManualScheduler sync = new ManualScheduler(time);
-    private final StateStore backing = new SimpleStateStore(time);
-    private final CircuitBreakerConfig config = CircuitBreakerConfig.builder()
-            .failureThreshold(3)
-            .openDuration(Duration.ofSeconds(30))
-            .build();
+    private final StoreNodes nodes = new StoreNodes();
+    private final ManualTimeSource time = nodes.time;
+    private final ManualScheduler sync = nodes.sync;
+    private final StateStore backing = nodes.backing;
+    private final CircuitBreakerConfig config = nodes.config;
 
     private Registry node(StateStore store) {
-        return node(store, SharingPolicy.ANY_NODE);
+        return nodes.node(store);
     }
 
     private Registry node(StateStore store, SharingPolicy policy, CircuitBreakerListener... listeners) {
@@ -48,11 +47,8 @@ class PersistentBreakerTest {
 
     private Registry node(
             StateStore store, SharingPolicy policy, ManualScheduler scheduler, CircuitBreakerListener... listeners) {
-        Registry.Builder builder = Registry.builder()
-                .timeSource(time)
-                .stateStore(store)
+        Registry.Builder builder = nodes.builder(store)
                 .sharingPolicy(policy)
-                .syncInterval(Duration.ofSeconds(1))
                 .flushDelay(Duration.ZERO)
                 .syncExecutor(scheduler);
         for (CircuitBreakerListener l : listeners) {
@@ -64,18 +60,6 @@ class PersistentBreakerTest {
     /** Runs the sync workers' flushes: what callers queued reaches the store. */
     private void flush() {
         sync.runDue();
-    }
-
-    private static void fail(CircuitBreaker breaker, int times) {
-        for (int i = 0; i < times; i++) {
-            assertThat(breaker.tryAcquirePermission()).isTrue();
-            breaker.onError(0, new IOException("down"));
-        }
-    }
-
-    private static void succeed(CircuitBreaker breaker) {
-        assertThat(breaker.tryAcquirePermission()).isTrue();
-        breaker.onSuccess(0);
     }
 
     // ---------------------------------------------------------------- restart

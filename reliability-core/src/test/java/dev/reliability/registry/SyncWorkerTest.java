@@ -1,5 +1,6 @@
 package dev.reliability.registry;
 
+import static dev.reliability.registry.StoreNodes.fail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -7,12 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import dev.reliability.circuitbreaker.CircuitBreaker;
 import dev.reliability.circuitbreaker.CircuitBreakerConfig;
 import dev.reliability.circuitbreaker.CircuitState;
-import dev.reliability.state.SimpleStateStore;
 import dev.reliability.state.StateStore;
 import dev.reliability.testing.ManualScheduler;
 import dev.reliability.testing.ManualTimeSource;
 import dev.reliability.testing.SwitchableStateStore;
-import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -22,28 +21,15 @@ import org.junit.jupiter.api.Test;
 
 /** The registry's sync worker: store load, pushed changes and the last flush on close, in virtual time. */
 class SyncWorkerTest {
-    private final ManualTimeSource time = new ManualTimeSource();
-    private final ManualScheduler sync = new ManualScheduler(time);
-    private final StateStore backing = new SimpleStateStore(time);
+    private final StoreNodes nodes = new StoreNodes();
+    private final ManualTimeSource time = nodes.time;
+    private final ManualScheduler sync = nodes.sync;
+    private final StateStore backing = nodes.backing;
     private final SwitchableStateStore counted = new SwitchableStateStore(backing);
-    private final CircuitBreakerConfig config = CircuitBreakerConfig.builder()
-            .failureThreshold(3)
-            .openDuration(Duration.ofSeconds(30))
-            .build();
+    private final CircuitBreakerConfig config = nodes.config;
 
     private Registry.Builder node(StateStore store) {
-        return Registry.builder()
-                .timeSource(time)
-                .stateStore(store)
-                .syncInterval(Duration.ofSeconds(1))
-                .syncExecutor(sync);
-    }
-
-    private static void fail(CircuitBreaker breaker, int times) {
-        for (int i = 0; i < times; i++) {
-            assertThat(breaker.tryAcquirePermission()).isTrue();
-            breaker.onError(0, new IOException("down"));
-        }
+        return nodes.builder(store);
     }
 
     // ---------------------------------------------------------------- store load
