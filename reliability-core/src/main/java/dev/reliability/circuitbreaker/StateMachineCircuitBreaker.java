@@ -61,6 +61,12 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     /** The most successes between clock reads for the last-success time. */
     static final int SUCCESS_MAX_MASK = 1023;
 
+    /**
+     * What {@link #acquireOpen} and {@link #acquireHalfOpen} return when the phase they were given is no longer
+     * current: the caller asks again with the current one. Never installed.
+     */
+    private static final Phase AGAIN = new Phase(CircuitState.CLOSED, -1L, 0L, 0L, 0, null, 0);
+
     private final String name;
     private final CircuitBreakerConfig config;
     private final TimeSource time;
@@ -277,12 +283,6 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         reject(p, p.openNanos - elapsed, throwing, cell);
         return true;
     }
-
-    /**
-     * What {@link #acquireOpen} and {@link #acquireHalfOpen} return when the phase they were given is no longer
-     * current: the caller asks again with the current one. Never installed.
-     */
-    private static final Phase AGAIN = new Phase(CircuitState.CLOSED, -1L, 0L, 0L, 0, null, 0);
 
     /**
      * Acquires a permit in a state that does not permit every call, one method per state. Returns the phase that
