@@ -72,6 +72,8 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
     private final TimeSource time;
     /** The listeners, with the one catch point for a listener that throws; a registry's, detached on removal. */
     private final BreakerEvents<CircuitBreakerListener> events;
+    /** Whether some listener overrides onSuccess or onError: without one, an outcome costs this field's read. */
+    private final boolean hearsOutcomes;
     /** The persistence of a registry with a state store, or null. */
     private final BreakerSync sync;
 
@@ -124,6 +126,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         checkNotNull(listeners, "listeners");
         BreakerEvents<CircuitBreakerListener> bound = BreakerEvents.takeBound();
         this.events = bound != null ? bound : BreakerEvents.of(listeners, CircuitBreakerListener.class);
+        this.hearsOutcomes = events.hearsOutcomes();
         this.sync = BreakerSync.takeBound();
         this.failureThreshold = config.failureThreshold();
         this.successThreshold = config.successThreshold();
@@ -139,7 +142,7 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 ? Math.min(config.minimumCalls(), config.countWindowSize())
                 : config.minimumCalls();
         boolean coarseEnough = slowNanos >= CoarseClock.MIN_THRESHOLD_NANOS && time == TimeSource.system();
-        if (events.hearsOutcomes() || (slowNanos > 0 && !coarseEnough)) {
+        if (hearsOutcomes || (slowNanos > 0 && !coarseEnough)) {
             this.timing = EXACT;
             this.coarse = null;
         } else if (slowNanos > 0) {
@@ -484,7 +487,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 sync.trialSucceeded();
             }
         }
-        events.publishOutcome(Event.SUCCESS, name, null, durationNanos);
+        if (hearsOutcomes) {
+            events.publishOutcome(Event.SUCCESS, name, null, durationNanos);
+        }
     }
 
     private void recordFailure(Phase p, long durationNanos, Throwable error) {
@@ -511,7 +516,9 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
         } else if (p.state == CircuitState.HALF_OPEN && p.completeTrial(false, successThreshold) == Phase.REOPEN) {
             finishSealed(p);
         }
-        events.publishOutcome(Event.ERROR, name, error, durationNanos);
+        if (hearsOutcomes) {
+            events.publishOutcome(Event.ERROR, name, error, durationNanos);
+        }
     }
 
     private void recordInWindow(Phase p, int outcome) {
