@@ -96,10 +96,15 @@ final class StripedCounters {
         Thread thread = Thread.currentThread();
         long id = thread.getId();
         Cell cell = cells[stripe(thread)];
-        if (cell != null && cell.ownerId == id) {
-            long next = cell.successes + 1;
-            SUCCESSES.setRelease(cell, next);
-            return next;
+        if (cell != null) {
+            if (cell.ownerId == id) {
+                long next = cell.successes + 1;
+                SUCCESSES.setRelease(cell, next);
+                return next;
+            }
+            if (full) {
+                return cell.addSharedSuccess(thread, id);
+            }
         }
         return find(thread, id).addSuccess(thread, id);
     }
@@ -109,7 +114,7 @@ final class StripedCounters {
         Thread thread = Thread.currentThread();
         long id = thread.getId();
         Cell cell = cells[stripe(thread)];
-        if (cell != null && cell.ownerId == id) {
+        if (cell != null && (cell.ownerId == id || full)) {
             return cell;
         }
         return find(thread, id);
@@ -275,6 +280,11 @@ final class StripedCounters {
                 SUCCESSES.setRelease(this, next);
                 return next;
             }
+            return addSharedSuccess(thread, id);
+        }
+
+        /** Adds a success to the shared half, for a thread that does not own the cell. */
+        long addSharedSuccess(Thread thread, long id) {
             long next = (long) SHARED_SUCCESSES.getAndAdd(this, 1L) + 1;
             claimIfEnded(next, thread, id);
             return next;
