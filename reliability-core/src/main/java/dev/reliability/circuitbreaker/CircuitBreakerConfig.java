@@ -596,7 +596,8 @@ public final class CircuitBreakerConfig {
          * not tracked.
          *
          * <p>Resolution: with {@code TimeSource.system()} and a duration of 10 ms or more, {@code execute} and {@code
-         * run} measure calls on a coarse clock that a daemon thread advances every millisecond, so a call's measured
+         * run} measure calls on a coarse clock that a daemon thread advances every millisecond (it parks when no call
+         * has read the clock for a second or two, and the next call wakes it), so a call's measured
          * duration may differ from the real one by about a millisecond either way (more when that thread is starved of
          * CPU), at the cost of two field reads per call. Shorter durations, and any other time source, read the clock
          * at the start and end of each call. Durations passed to {@code onSuccess}/{@code onError} are used as given.

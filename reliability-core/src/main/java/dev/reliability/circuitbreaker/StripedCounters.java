@@ -2,6 +2,7 @@ package dev.reliability.circuitbreaker;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.WeakReference;
 
 /**
  * A breaker's hot-path totals (successes and rejections), counted in a fixed number of striped cells, so that memory
@@ -9,8 +10,8 @@ import java.lang.invoke.VarHandle;
  * different cache lines.
  *
  * <p>A thread's stripe is chosen from its identity hash code, a per-thread probe that is computed once and kept in the
- * object header: reading it is a few instructions, and it needs no thread id and no thread-local. Each cell has two
- * halves on separate cache lines:
+ * object header: reading it is a few instructions, and it needs no thread-local. Each cell has two halves on separate
+ * cache lines:
  *
  * <ul>
  *   <li>an <em>owned</em> half, written only by the thread that owns the cell, with a plain read and a release store
@@ -20,18 +21,27 @@ import java.lang.invoke.VarHandle;
  *
  * A thread owns the cell of its stripe when it was the first to use it, or else the first cell it finds free in the
  * other stripes: so up to {@link #STRIPES} threads (a benchmark, a small pool) each write their own cell with plain
- * stores, and the rest (hundreds of platform threads, or thousands of virtual threads) add atomically to the shared half of
- * their stripe, with contention spread over the stripes like a {@link java.util.concurrent.atomic.LongAdder}'s. An
- * owner that has ended frees its cell: one in {@link #CLAIM_EVERY} shared additions checks the owner, and takes the
- * cell over if it has ended; a thread's end happens-before {@link Thread#isAlive()} returning false, so the new owner
- * continues from the ended owner's exact counts.
+ * stores. Once a search finds every stripe owned by another thread, the table is marked {@linkplain #full full}, and
+ * from then on a thread that does not own its stripe's cell adds to that cell's shared half straight away, without
+ * searching: hundreds of platform threads, or thousands of virtual threads, pay one owner check and one atomic
+ * addition, with contention spread over the stripes like a {@link java.util.concurrent.atomic.LongAdder}'s (a thread
+ * that owns a cell outside its stripe counts in its stripe's shared half too while the table is full). An owner that
+ * has ended frees its cell: one in {@link #CLAIM_EVERY} shared additions checks the owner, and takes the cell over if
+ * it has ended; the new owner continues from the ended owner's exact counts (a thread's end happens-before
+ * {@link Thread#isAlive()} returning false; a cleared reference to it means a garbage collection, which stops every
+ * thread, ran after it ended).
+ *
+ * <p>The owner is identified on the hot path by its {@linkplain Thread#getId() thread id}, which the JDK never hands
+ * to two threads, and is otherwise held only through a {@link WeakReference}, for the liveness check: a breaker keeps
+ * no ended thread reachable, so its memory does not depend on how many threads have come and gone (virtual threads
+ * included). A {@code Thread} subclass that overrides {@code getId()} to return another thread's id would lose counts.
  *
  * <p>Sums are exact once the counting threads have stopped (and their last calls happen-before the read): a reader
  * adds the base and both halves of every cell with acquire loads. Memory, per breaker: the stripe table and at most
- * {@link #STRIPES} cells of about 200 bytes, created on first use; a cell refers strongly to its owner thread, so at
- * most {@link #STRIPES} ended threads per breaker stay reachable until their cells are taken over.
+ * {@link #STRIPES} cells of about 250 bytes with a weak reference each, created on first use.
  */
 final class StripedCounters {
+    private static final VarHandle OWNER_ID;
     private static final VarHandle OWNER;
     private static final VarHandle SUCCESSES;
     private static final VarHandle REJECTED;
@@ -42,7 +52,8 @@ final class StripedCounters {
     static {
         try {
             MethodHandles.Lookup lookup = MethodHandles.lookup();
-            OWNER = lookup.findVarHandle(OwnerField.class, "owner", Thread.class);
+            OWNER_ID = lookup.findVarHandle(OwnerField.class, "ownerId", long.class);
+            OWNER = lookup.findVarHandle(OwnerField.class, "owner", WeakReference.class);
             SUCCESSES = lookup.findVarHandle(Owned.class, "successes", long.class);
             REJECTED = lookup.findVarHandle(Owned.class, "rejected", long.class);
             SHARED_SUCCESSES = lookup.findVarHandle(Shared.class, "sharedSuccesses", long.class);
@@ -62,6 +73,13 @@ final class StripedCounters {
     private volatile long baseSuccesses;
     private volatile long baseRejected;
 
+    /**
+     * Set once a search found every stripe owned by another thread: threads that do not own their stripe's cell stop
+     * searching and count in its shared half. Only ever set (a hint, written at most once per thread that searches);
+     * cells whose owners end are taken over through the shared halves, so the table stays owned.
+     */
+    private volatile boolean full;
+
     static int stripes(int processors) {
         int wanted = Math.max(4, Math.min(64, 4 * processors));
         return Integer.highestOneBit(wanted - 1) << 1;
@@ -76,53 +94,63 @@ final class StripedCounters {
     /** Counts a success for the calling thread; returns the count it wrote (see {@link ClockSampler}). */
     long addSuccess() {
         Thread thread = Thread.currentThread();
+        long id = thread.getId();
         Cell cell = cells[stripe(thread)];
-        if (cell != null && cell.owner == thread) {
-            long next = cell.successes + 1;
-            SUCCESSES.setRelease(cell, next);
-            return next;
+        if (cell != null) {
+            if (cell.ownerId == id) {
+                long next = cell.successes + 1;
+                SUCCESSES.setRelease(cell, next);
+                return next;
+            }
+            if (full) {
+                return cell.addSharedSuccess(thread, id);
+            }
         }
-        return find(thread).addSuccess(thread);
+        return find(thread, id).addSuccess(thread, id);
     }
 
     /** The cell the calling thread counts in: one it owns if it has one, else the cell of its stripe. */
     Cell cell() {
         Thread thread = Thread.currentThread();
+        long id = thread.getId();
         Cell cell = cells[stripe(thread)];
-        if (cell != null && cell.owner == thread) {
+        if (cell != null && (cell.ownerId == id || full)) {
             return cell;
         }
-        return find(thread);
+        return find(thread, id);
     }
 
     /**
-     * Looks through every stripe, starting with the thread's own, for a cell it owns, creating one in the first empty
-     * stripe; only when every stripe is owned by another thread does it count in its own stripe's shared half. A few
-     * more loads on this path cost far less than the atomic addition they avoid: with only the neighbouring stripe
-     * searched, one JMH fork in three at one or two threads found both taken and ran five times slower.
+     * Until the table is full, looks through every stripe, starting with the thread's own, for a cell it owns,
+     * creating one in the first empty stripe; a few more loads on this path cost far less than the atomic addition
+     * they avoid (with only the neighbouring stripe searched, one JMH fork in three at one or two threads found both
+     * taken and ran five times slower). Once every stripe is owned by another thread, the search would find nothing
+     * but cost a load per stripe on every call (8 of them cost 40 % at 64 threads): the thread counts in its own
+     * stripe's cell.
      */
-    private Cell find(Thread thread) {
+    private Cell find(Thread thread, long id) {
         int home = stripe(thread);
-        Cell own = null;
-        for (int i = 0; i < STRIPES; i++) {
-            Cell cell = cellAt(home ^ i, thread);
-            if (cell.owner == thread) {
+        Cell own = cellAt(home, thread, id);
+        if (own.ownerId == id || full) {
+            return own;
+        }
+        for (int i = 1; i < STRIPES; i++) {
+            Cell cell = cellAt(home ^ i, thread, id);
+            if (cell.ownerId == id) {
                 return cell;
             }
-            if (i == 0) {
-                own = cell;
-            }
         }
+        full = true;
         return own;
     }
 
     /** The cell of a stripe, created (and owned by {@code thread}) if the stripe has none yet. */
-    private Cell cellAt(int stripe, Thread thread) {
+    private Cell cellAt(int stripe, Thread thread, long id) {
         Cell cell = (Cell) STRIPE.getAcquire(cells, stripe);
         if (cell != null) {
             return cell;
         }
-        Cell created = new Cell(thread);
+        Cell created = new Cell(thread, id);
         Cell witness = (Cell) STRIPE.compareAndExchangeRelease(cells, stripe, null, created);
         return witness == null ? created : witness;
     }
@@ -175,9 +203,12 @@ final class StripedCounters {
     /**
      * The owner, on a cache line of its own: other threads read it on every call that looks for their cell, and the
      * owner's counts, written on every call, sit a line further on, so those reads never miss on the owner's writes.
+     * The id is what the hot path compares; the weak reference, changed first on a takeover, is only for the liveness
+     * check, so that an ended owner is not kept reachable.
      */
     abstract static class OwnerField {
-        volatile Thread owner;
+        volatile long ownerId;
+        volatile WeakReference<Thread> owner;
     }
 
     /** Cache-line padding between the owner and the owned half. */
@@ -230,8 +261,9 @@ final class StripedCounters {
         private long pad26;
         private long pad27;
 
-        Cell(Thread owner) {
-            OWNER.setRelease(this, owner);
+        Cell(Thread owner, long ownerId) {
+            OWNER.setRelease(this, new WeakReference<>(owner));
+            OWNER_ID.setRelease(this, ownerId);
         }
 
         /**
@@ -242,36 +274,47 @@ final class StripedCounters {
             return rejected + sharedRejected;
         }
 
-        long addSuccess(Thread thread) {
-            if (owner == thread) {
+        long addSuccess(Thread thread, long id) {
+            if (ownerId == id) {
                 long next = successes + 1;
                 SUCCESSES.setRelease(this, next);
                 return next;
             }
+            return addSharedSuccess(thread, id);
+        }
+
+        /** Adds a success to the shared half, for a thread that does not own the cell. */
+        long addSharedSuccess(Thread thread, long id) {
             long next = (long) SHARED_SUCCESSES.getAndAdd(this, 1L) + 1;
-            claimIfEnded(next, thread);
+            claimIfEnded(next, thread, id);
             return next;
         }
 
         /** Counts a rejection for the calling thread; returns the count it wrote. */
         long addRejected() {
             Thread thread = Thread.currentThread();
-            if (owner == thread) {
+            long id = thread.getId();
+            if (ownerId == id) {
                 long next = rejected + 1;
                 REJECTED.setRelease(this, next);
                 return next;
             }
             long next = (long) SHARED_REJECTED.getAndAdd(this, 1L) + 1;
-            claimIfEnded(next, thread);
+            claimIfEnded(next, thread, id);
             return next;
         }
 
-        /** Once in {@link #CLAIM_EVERY} shared additions, takes the cell over if its owner has ended. */
-        private void claimIfEnded(long count, Thread thread) {
+        /**
+         * Once in {@link #CLAIM_EVERY} shared additions, takes the cell over if its owner has ended: the reference is
+         * swapped first (the compare-and-set decides between claimers), then the id, which hands the owned half over.
+         */
+        private void claimIfEnded(long count, Thread thread, long id) {
             if ((count & (CLAIM_EVERY - 1)) == 0) {
-                Thread current = owner;
-                if (current == null || !current.isAlive()) {
-                    OWNER.compareAndSet(this, current, thread);
+                WeakReference<Thread> current = owner;
+                Thread previous = current.get();
+                if ((previous == null || !previous.isAlive())
+                        && OWNER.compareAndSet(this, current, new WeakReference<>(thread))) {
+                    OWNER_ID.setVolatile(this, id);
                 }
             }
         }

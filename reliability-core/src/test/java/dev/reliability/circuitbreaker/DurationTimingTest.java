@@ -153,7 +153,7 @@ class DurationTimingTest {
     @Test
     void theCoarseClockMovesOnlyWhenItTicks() {
         ManualTimeSource time = new ManualTimeSource();
-        CoarseClock clock = new CoarseClock(time);
+        CoarseClock clock = new CoarseClock(time, () -> {});
         long start = clock.nanoTime();
 
         time.advance(Duration.ofMillis(5));

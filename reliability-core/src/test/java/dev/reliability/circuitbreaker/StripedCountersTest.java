@@ -7,6 +7,8 @@ import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +49,10 @@ class StripedCountersTest {
         assertThat(failure.get()).isNull();
     }
 
+    static boolean owns(StripedCounters.Cell cell, Thread thread) {
+        return cell.ownerId == thread.getId() && cell.owner.get() == thread;
+    }
+
     @Test
     void everyThreadOwnsACellWhileAStripeIsFreeWhateverItsHash() throws Exception {
         StripedCounters counters = new StripedCounters();
@@ -55,7 +61,7 @@ class StripedCountersTest {
         // As many live threads as stripes: identity hashes collide, yet each finds a stripe of its own.
         onThreads(StripedCounters.STRIPES, () -> {
             counters.addSuccess();
-            if (counters.cell().owner != Thread.currentThread()) {
+            if (!owns(counters.cell(), Thread.currentThread())) {
                 notOwner.set(Thread.currentThread());
             }
         });
@@ -105,7 +111,7 @@ class StripedCountersTest {
 
         StripedCounters.Cell first = counters.cell();
 
-        assertThat(first.owner).isSameAs(Thread.currentThread());
+        assertThat(owns(first, Thread.currentThread())).isTrue();
         assertThat(counters.cell()).isSameAs(first);
         assertThat(counters.addSuccess()).isEqualTo(1L);
         assertThat(counters.addSuccess()).isEqualTo(2L);
@@ -125,16 +131,19 @@ class StripedCountersTest {
             owned.set(counters.cell());
         });
         StripedCounters.Cell cell = owned.get();
-        Thread ended = cell.owner;
+        Thread ended = cell.owner.get();
+        assertThat(ended).isNotNull();
         assertThat(ended.isAlive()).isFalse();
+        Thread me = Thread.currentThread();
 
         // Another thread adds to the shared half until a claim check finds the owner ended and takes the cell over.
         for (int i = 0; i < StripedCounters.CLAIM_EVERY; i++) {
-            cell.addSuccess(Thread.currentThread());
+            cell.addSuccess(me, me.getId());
         }
 
-        assertThat(cell.owner).isSameAs(Thread.currentThread());
-        assertThat(cell.addSuccess(Thread.currentThread())).isEqualTo(1001L); // continues the ended owner's count
+        assertThat(owns(cell, me)).isTrue();
+        assertThat(cell.owner.get()).isSameAs(me);
+        assertThat(cell.addSuccess(me, me.getId())).isEqualTo(1001L); // continues the ended owner's count
         assertThat(counters.successes()).isEqualTo(1000L + StripedCounters.CLAIM_EVERY + 1);
     }
 
@@ -143,12 +152,13 @@ class StripedCountersTest {
         StripedCounters counters = new StripedCounters();
         StripedCounters.Cell cell = counters.cell(); // owned by this live thread
         onThreads(2, () -> {
+            Thread me = Thread.currentThread();
             for (int i = 0; i < 10 * StripedCounters.CLAIM_EVERY; i++) {
-                cell.addSuccess(Thread.currentThread());
+                cell.addSuccess(me, me.getId());
             }
         });
 
-        assertThat(cell.owner).isSameAs(Thread.currentThread());
+        assertThat(owns(cell, Thread.currentThread())).isTrue();
         assertThat(counters.successes()).isEqualTo(20L * StripedCounters.CLAIM_EVERY);
     }
 
@@ -225,5 +235,115 @@ class StripedCountersTest {
             alive = refs.stream().filter(ref -> ref.get() != null).count();
         }
         assertThat(alive).isZero();
+    }
+
+    @Test
+    void aFullTableCountsExactlyAndEndedOwnersCellsAreTakenOverByTheThreadsThatCountThere() throws Exception {
+        StripedCounters counters = new StripedCounters();
+        int crowd = StripedCounters.STRIPES + 8; // every stripe owned, and threads left over: the table fills up
+        int perThread = 2_000;
+        onThreads(crowd, () -> {
+            for (int i = 0; i < perThread; i++) {
+                counters.addSuccess();
+                counters.cell().addRejected();
+            }
+        });
+        assertThat(counters.cellCount()).isEqualTo(StripedCounters.STRIPES);
+        assertThat(counters.successes()).isEqualTo((long) crowd * perThread);
+
+        // Every owner has ended. New threads count through the shared halves of their stripes, where claim checks find
+        // the owners ended and hand the cells over, while the others keep adding: nothing lost, nothing twice.
+        int next = 4;
+        int perNext = 10 * StripedCounters.CLAIM_EVERY;
+        Set<Long> ids = ConcurrentHashMap.newKeySet();
+        Set<Long> ownersSeen = ConcurrentHashMap.newKeySet();
+        CyclicBarrier counted = new CyclicBarrier(next);
+        onThreads(next, () -> {
+            ids.add(Thread.currentThread().getId());
+            for (int i = 0; i < perNext; i++) {
+                counters.addSuccess();
+                counters.cell().addRejected();
+            }
+            try {
+                counted.await(60, TimeUnit.SECONDS); // all still alive: the owners seen are the live new threads
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+            ownersSeen.add(counters.cell().ownerId);
+        });
+
+        assertThat(ids).containsAll(ownersSeen);
+        assertThat(counters.successes()).isEqualTo((long) crowd * perThread + (long) next * perNext);
+        assertThat(counters.rejected()).isEqualTo((long) crowd * perThread + (long) next * perNext);
+        assertThat(counters.cellCount()).isEqualTo(StripedCounters.STRIPES);
+    }
+
+    @Test
+    void aCollectedOwnersCellIsTakenOverWithItsCounts() throws Exception {
+        StripedCounters counters = new StripedCounters();
+        AtomicReference<StripedCounters.Cell> owned = new AtomicReference<>();
+        onThreads(1, () -> {
+            for (int i = 0; i < 500; i++) {
+                counters.addSuccess();
+            }
+            owned.set(counters.cell());
+        });
+        StripedCounters.Cell cell = owned.get();
+        for (int attempt = 0; attempt < 20 && cell.owner.get() != null; attempt++) {
+            System.gc();
+        }
+        assertThat(cell.owner.get()).as("the ended owner, still reachable").isNull();
+        Thread me = Thread.currentThread();
+
+        for (int i = 0; i < StripedCounters.CLAIM_EVERY; i++) {
+            cell.addSuccess(me, me.getId());
+        }
+
+        assertThat(owns(cell, me)).isTrue();
+        assertThat(cell.addSuccess(me, me.getId())).isEqualTo(501L);
+        assertThat(counters.successes()).isEqualTo(500L + StripedCounters.CLAIM_EVERY + 1);
+    }
+
+    @Test
+    void aBreakerKeepsNoEndedThreadReachable() throws Exception {
+        StateMachineCircuitBreaker breaker = new StateMachineCircuitBreaker(
+                "short-lived", CircuitBreakerConfig.builder().build(), new ManualTimeSource(), List.of());
+        List<WeakReference<Thread>> ended = new ArrayList<>();
+        for (int round = 0; round < 4; round++) {
+            // owners of every cell, and sharers
+            runToTheEnd(StripedCounters.STRIPES + 2, ended, () -> {
+                for (int call = 0; call < 3 * StripedCounters.CLAIM_EVERY; call++) {
+                    if (breaker.tryAcquirePermission()) {
+                        breaker.onSuccess(1);
+                    }
+                }
+            });
+        }
+
+        long reachable = ended.size();
+        for (int attempt = 0; attempt < 20 && reachable > 0; attempt++) {
+            System.gc();
+            reachable = ended.stream().filter(ref -> ref.get() != null).count();
+        }
+
+        assertThat(reachable).as("ended threads the breaker keeps reachable").isZero();
+        assertThat(breaker.stats().totalSuccess()).isEqualTo(ended.size() * 3L * StripedCounters.CLAIM_EVERY);
+        assertThat(breaker.counterCells()).isBetween(1, StripedCounters.STRIPES);
+    }
+
+    /** Runs {@code body} on {@code count} threads and waits for them to end; only weak references to them remain. */
+    private static void runToTheEnd(int count, List<WeakReference<Thread>> ended, Runnable body)
+            throws InterruptedException {
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Thread thread = new Thread(body);
+            threads.add(thread);
+            ended.add(new WeakReference<>(thread));
+            thread.start();
+        }
+        for (Thread thread : threads) {
+            thread.join(TimeUnit.SECONDS.toMillis(120));
+            assertThat(thread.isAlive()).isFalse();
+        }
     }
 }
