@@ -1,6 +1,8 @@
 package dev.reliability.circuitbreaker;
 
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.WeakReference;
 
@@ -31,10 +33,12 @@ import java.lang.ref.WeakReference;
  * {@link Thread#isAlive()} returning false; a cleared reference to it means a garbage collection, which stops every
  * thread, ran after it ended).
  *
- * <p>The owner is identified on the hot path by its {@linkplain Thread#getId() thread id}, which the JDK never hands
- * to two threads, and is otherwise held only through a {@link WeakReference}, for the liveness check: a breaker keeps
- * no ended thread reachable, so its memory does not depend on how many threads have come and gone (virtual threads
- * included). A {@code Thread} subclass that overrides {@code getId()} to return another thread's id would lose counts.
+ * <p>The owner is identified on the hot path by its thread id, which the JDK never hands to two threads, and is
+ * otherwise held only through a {@link WeakReference}, for the liveness check: a breaker keeps no ended thread
+ * reachable, so its memory does not depend on how many threads have come and gone (virtual threads included). The id
+ * is read with {@code Thread.threadId()}, which is final, where the JDK has it (19 and later); on 17 and 18 with
+ * {@link Thread#getId()}, which a {@code Thread} subclass could override to return another thread's id (it would then
+ * lose counts).
  *
  * <p>Sums are exact once the counting threads have stopped (and their last calls happen-before the read): a reader
  * adds the base and both halves of every cell with acquire loads. Memory, per breaker: the stripe table and at most
@@ -48,6 +52,8 @@ final class StripedCounters {
     private static final VarHandle SHARED_SUCCESSES;
     private static final VarHandle SHARED_REJECTED;
     private static final VarHandle STRIPE = MethodHandles.arrayElementVarHandle(Cell[].class);
+    /** {@code Thread.threadId()} where the JDK has it, else {@code getId()}: a constant the JIT inlines. */
+    private static final MethodHandle THREAD_ID = threadIdHandle();
 
     static {
         try {
@@ -60,6 +66,30 @@ final class StripedCounters {
             SHARED_REJECTED = lookup.findVarHandle(Shared.class, "sharedRejected", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static MethodHandle threadIdHandle() {
+        MethodType type = MethodType.methodType(long.class);
+        try {
+            return MethodHandles.publicLookup().findVirtual(Thread.class, "threadId", type);
+        } catch (NoSuchMethodException beforeJdk19) {
+            try {
+                return MethodHandles.publicLookup().findVirtual(Thread.class, "getId", type);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        } catch (IllegalAccessException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** The thread's id, never handed to another thread. */
+    static long threadId(Thread thread) {
+        try {
+            return (long) THREAD_ID.invokeExact(thread);
+        } catch (Throwable e) {
+            throw new AssertionError("Thread's id accessor threw", e);
         }
     }
 
@@ -94,7 +124,7 @@ final class StripedCounters {
     /** Counts a success for the calling thread; returns the count it wrote (see {@link ClockSampler}). */
     long addSuccess() {
         Thread thread = Thread.currentThread();
-        long id = thread.getId();
+        long id = threadId(thread);
         Cell cell = cells[stripe(thread)];
         if (cell != null) {
             if (cell.ownerId == id) {
@@ -112,7 +142,7 @@ final class StripedCounters {
     /** The cell the calling thread counts in: one it owns if it has one, else the cell of its stripe. */
     Cell cell() {
         Thread thread = Thread.currentThread();
-        long id = thread.getId();
+        long id = threadId(thread);
         Cell cell = cells[stripe(thread)];
         if (cell != null && (cell.ownerId == id || full)) {
             return cell;
@@ -293,7 +323,7 @@ final class StripedCounters {
         /** Counts a rejection for the calling thread; returns the count it wrote. */
         long addRejected() {
             Thread thread = Thread.currentThread();
-            long id = thread.getId();
+            long id = threadId(thread);
             if (ownerId == id) {
                 long next = rejected + 1;
                 REJECTED.setRelease(this, next);

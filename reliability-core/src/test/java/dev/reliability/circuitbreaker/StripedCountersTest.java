@@ -50,7 +50,7 @@ class StripedCountersTest {
     }
 
     static boolean owns(StripedCounters.Cell cell, Thread thread) {
-        return cell.ownerId == thread.getId() && cell.owner.get() == thread;
+        return cell.ownerId == StripedCounters.threadId(thread) && cell.owner.get() == thread;
     }
 
     @Test
@@ -138,12 +138,13 @@ class StripedCountersTest {
 
         // Another thread adds to the shared half until a claim check finds the owner ended and takes the cell over.
         for (int i = 0; i < StripedCounters.CLAIM_EVERY; i++) {
-            cell.addSuccess(me, me.getId());
+            cell.addSuccess(me, StripedCounters.threadId(me));
         }
 
         assertThat(owns(cell, me)).isTrue();
         assertThat(cell.owner.get()).isSameAs(me);
-        assertThat(cell.addSuccess(me, me.getId())).isEqualTo(1001L); // continues the ended owner's count
+        assertThat(cell.addSuccess(me, StripedCounters.threadId(me)))
+                .isEqualTo(1001L); // continues the ended owner's count
         assertThat(counters.successes()).isEqualTo(1000L + StripedCounters.CLAIM_EVERY + 1);
     }
 
@@ -154,7 +155,7 @@ class StripedCountersTest {
         onThreads(2, () -> {
             Thread me = Thread.currentThread();
             for (int i = 0; i < 10 * StripedCounters.CLAIM_EVERY; i++) {
-                cell.addSuccess(me, me.getId());
+                cell.addSuccess(me, StripedCounters.threadId(me));
             }
         });
 
@@ -259,7 +260,7 @@ class StripedCountersTest {
         Set<Long> ownersSeen = ConcurrentHashMap.newKeySet();
         CyclicBarrier counted = new CyclicBarrier(next);
         onThreads(next, () -> {
-            ids.add(Thread.currentThread().getId());
+            ids.add(StripedCounters.threadId(Thread.currentThread()));
             for (int i = 0; i < perNext; i++) {
                 counters.addSuccess();
                 counters.cell().addRejected();
@@ -296,11 +297,11 @@ class StripedCountersTest {
         Thread me = Thread.currentThread();
 
         for (int i = 0; i < StripedCounters.CLAIM_EVERY; i++) {
-            cell.addSuccess(me, me.getId());
+            cell.addSuccess(me, StripedCounters.threadId(me));
         }
 
         assertThat(owns(cell, me)).isTrue();
-        assertThat(cell.addSuccess(me, me.getId())).isEqualTo(501L);
+        assertThat(cell.addSuccess(me, StripedCounters.threadId(me))).isEqualTo(501L);
         assertThat(counters.successes()).isEqualTo(500L + StripedCounters.CLAIM_EVERY + 1);
     }
 
