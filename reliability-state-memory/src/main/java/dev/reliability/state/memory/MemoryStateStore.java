@@ -233,7 +233,7 @@ public final class MemoryStateStore extends AbstractStateStore {
     }
 
     /** {@link #add}'s function: adds to an absent or {@code LONG} entry, keeping its TTL; leaves anything else. */
-    private final class Adder implements BiFunction<String, Entry, Entry> {
+    private static final class Adder implements BiFunction<String, Entry, Entry> {
         private final long delta;
         long sum;
         boolean applied;
