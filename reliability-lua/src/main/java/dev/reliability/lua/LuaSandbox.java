@@ -2,9 +2,11 @@ package dev.reliability.lua;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.reliability.TimeSource;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.luaj.vm2.Globals;
 import org.luaj.vm2.LuaError;
 import org.luaj.vm2.LuaString;
@@ -68,6 +70,18 @@ public final class LuaSandbox {
      */
     public static Globals create(ReliabilityLua modules) {
         requireNonNull(modules, "modules");
+        Globals globals = libraries(
+                modules.instructionLimit(),
+                modules.timeLimit(),
+                modules.registry().timeSource());
+        return install(globals, modules);
+    }
+
+    /**
+     * The first part of {@link #create}: a sandboxed runtime with Lua's own libraries and the limits, but not yet the
+     * modules, which need the registry and the store. The CLI builds it while its state store opens.
+     */
+    static Globals libraries(long instructionLimit, Duration timeLimit, TimeSource time) {
         Globals globals = new Globals();
         globals.load(new BaseLib());
         globals.set("dofile", LuaValue.NIL);
@@ -87,7 +101,7 @@ public final class LuaSandbox {
         globals.load(new TableLib());
         Modules.register(globals, "string", GuardedStringLib.create());
         globals.load(new JseMathLib());
-        globals.load(new TimeOsLib(modules.registry().timeSource()));
+        globals.load(new TimeOsLib(time));
         LuaC.install(globals); // source only: no undumper, so no binary chunks
 
         LuaValue collect = globals.get("collectgarbage");
@@ -96,14 +110,18 @@ public final class LuaSandbox {
         table.set("concat", new SizedConcat(table.get("concat")));
         table.set("unpack", new SizedUnpack(table.get("unpack")));
 
-        ResourceGuard guard = new ResourceGuard(
-                modules.instructionLimit(),
-                HEAP_LIMIT_FRACTION,
-                modules.timeLimit(),
-                modules.registry().timeSource());
+        ResourceGuard guard = new ResourceGuard(instructionLimit, HEAP_LIMIT_FRACTION, timeLimit, time);
         globals.debuglib = guard;
         ByteExactBaseLib.install(globals, guard);
         globals.running.errorfunc = new LuaErrors.Normalizer();
+        return globals;
+    }
+
+    /**
+     * The second part of {@link #create}: installs the modules into a runtime from {@link #libraries}, built with the
+     * same limits and time source.
+     */
+    static Globals install(Globals globals, ReliabilityLua modules) {
         modules.install(globals);
         InterningCompiler.install(globals); // after every library, so compiled names become the libraries' own keys
         return globals;

@@ -1,5 +1,6 @@
 package dev.reliability.lua;
 
+import dev.reliability.TimeSource;
 import dev.reliability.registry.Registry;
 import dev.reliability.state.StateStore;
 import dev.reliability.state.jdbc.JdbcStateStore;
@@ -17,6 +18,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -96,9 +99,16 @@ public final class Main {
             return 2;
         }
         configureLogging(err);
+        // Opening a server store is mostly waiting: for the connection, its login and the tables. Meanwhile this thread
+        // loads Lua's libraries and builds the sandbox, which needs nothing from the store yet.
+        FutureTask<StateStore> opening = new FutureTask<>(() -> openStore(options.state));
+        Thread opener = new Thread(opening, "reliability-lua-open-state");
+        opener.setDaemon(true);
+        opener.start();
+        Globals globals = LuaSandbox.libraries(options.instructionLimit, options.timeLimit, TimeSource.system());
         StateStore store;
         try {
-            store = openStore(options.state);
+            store = opened(opening);
         } catch (RuntimeException | IOException unavailable) {
             // The default file's message names the file and what to do; a URL or 'memory' is named here.
             String which = options.state == null ? "" : "cannot open state " + printable(options.state) + ": ";
@@ -107,26 +117,60 @@ public final class Main {
             return 2;
         }
         try (store) {
-            return runWithRegistry(options, script, store, out, err);
+            return runWithRegistry(options, script, store, globals, out, err);
+        }
+    }
+
+    /** The store {@code opening} opened, or what it threw, once it is done. */
+    private static StateStore opened(FutureTask<StateStore> opening) throws IOException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return opening.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the opener cannot be abandoned: it may hold a pool that must be closed
+                }
+            }
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw (Error) cause;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
     private static int runWithRegistry(
-            Options options, String script, StateStore store, PrintStream out, PrintStream err) {
+            Options options, String script, StateStore store, Globals globals, PrintStream out, PrintStream err) {
         // Breakers persist through the same store as the state module, so an open breaker outlives the run: closing the
         // registry writes what the run queued, also after a script error. A run is short, so it waits longer than a
         // service would for the stored state (once per outage at most), to start from it.
         try (Registry registry = Registry.builder()
+                .timeSource(TimeSource.system()) // the sandbox's, built before the store opened
                 .listener(ReliabilityLua.stateChangeListener())
                 .stateStore(store)
                 .storeTimeout(Duration.ofSeconds(2))
                 .build()) {
-            return runScript(options, script, store, registry, out, err);
+            return runScript(options, script, store, registry, globals, out, err);
         }
     }
 
     private static int runScript(
-            Options options, String script, StateStore store, Registry registry, PrintStream out, PrintStream err) {
+            Options options,
+            String script,
+            StateStore store,
+            Registry registry,
+            Globals globals,
+            PrintStream out,
+            PrintStream err) {
         ReliabilityLua modules = ReliabilityLua.builder()
                 .registry(registry)
                 .stateStore(store)
@@ -135,7 +179,7 @@ public final class Main {
                 .timeLimit(options.timeLimit)
                 .httpBodyLimit(options.httpBodyLimit)
                 .build();
-        Globals globals = LuaSandbox.create(modules);
+        LuaSandbox.install(globals, modules); // built with the same limits, on the registry's time source
         globals.STDOUT = out;
         String chunkName = options.script.toString();
         LuaValue[] scriptArgs = new LuaValue[options.scriptArgs.size()];

@@ -50,11 +50,16 @@ class CliJarLicencesIT {
                     "META-INF/licenses/postgresql/LICENSE", "PostgreSQL Global Development Group",
                     "META-INF/licenses/slf4j-api/LICENSE.txt", "Permission is hereby granted",
                     "META-INF/licenses/checker-qual/LICENSE.txt", "Permission is hereby granted",
-                    "META-INF/maven/org.xerial/sqlite-jdbc/LICENSE", "Apache License");
+                    "META-INF/maven/org.xerial/sqlite-jdbc/LICENSE", "Apache License",
+                    // LGPL-2.1 asks for its full text with the library; MariaDB's jar carries none of its own.
+                    "META-INF/licenses/mariadb-java-client/LGPL-2.1.txt", "GNU LESSER GENERAL PUBLIC LICENSE");
             shipped.forEach((path, phrase) -> {
                 assertThat(thirdParty).contains(path);
                 assertThat(text(jar, path)).contains(phrase);
             });
+            assertThat(text(jar, "META-INF/licenses/mariadb-java-client/LGPL-2.1.txt"))
+                    .as("the whole licence, not a pointer to it")
+                    .contains("Version 2.1, February 1999", "END OF TERMS AND CONDITIONS");
 
             Set<String> unlisted = new TreeSet<>();
             jar.stream()

@@ -140,7 +140,7 @@ public final class JdbcStateStore extends AbstractStateStore {
         this.sql = DialectSql.of(dialect, valuesTable, locksTable, timeMode);
         this.ownPool = ownPool;
         this.owned = b.owned;
-        this.sessionTimeout = ownPool != null && UrlPool.timesOutOnServer(ownPool.getJdbcUrl());
+        this.sessionTimeout = ownPool != null && UrlPool.timesOutOnServer(b.poolUrl);
     }
 
     /**

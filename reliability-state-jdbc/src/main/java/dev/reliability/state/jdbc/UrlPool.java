@@ -3,9 +3,17 @@ package dev.reliability.state.jdbc;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.pool.HikariPool.PoolInitializationException;
+import java.sql.Connection;
+import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 
 /**
  * The connection pool behind {@link JdbcStateStore#builderForUrl(String)}: HikariCP, sized for a state store.
@@ -46,15 +54,10 @@ final class UrlPool {
      */
     static HikariDataSource open(String url, Duration connectionTimeout, Duration statementTimeout)
             throws SQLException {
-        // Checked first, because HikariCP's own message for a missing driver quotes the whole URL, password included.
-        try {
-            DriverManager.getDriver(url);
-        } catch (SQLException noDriver) {
-            throw new IllegalStateException(
-                    "no JDBC driver on the class path accepts " + JdbcStateStore.maskPasswords(url));
-        }
+        // Found first, because HikariCP's own message for a missing driver quotes the whole URL, password included.
+        Driver driver = driverFor(url);
         HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(url);
+        config.setDataSource(new DriverSource(driver, url));
         config.setPoolName("reliability-state");
         config.setMaximumPoolSize(MAX_SIZE);
         config.setMinimumIdle(MIN_IDLE);
@@ -75,6 +78,89 @@ final class UrlPool {
                 throw cause;
             }
             throw e;
+        }
+    }
+
+    /**
+     * The driver that accepts {@code url}. {@link DriverManager} would load and initialize every driver on the class path
+     * first (the CLI jar has four: a tenth of a second of CPU in a run of a few seconds), so the service providers are
+     * instantiated here one by one, those whose class name contains the URL's subprotocol ({@code postgresql} in
+     * {@code org.postgresql.Driver}) first, until one accepts the URL; a driver registered some other way is still
+     * found through {@link DriverManager}.
+     */
+    static Driver driverFor(String url) {
+        int end = url.indexOf(':', "jdbc:".length());
+        String subprotocol =
+                url.substring("jdbc:".length(), end < 0 ? url.length() : end).toLowerCase(Locale.ROOT);
+        List<ServiceLoader.Provider<Driver>> others = new ArrayList<>();
+        try {
+            for (ServiceLoader.Provider<Driver> provider :
+                    ServiceLoader.load(Driver.class).stream().toList()) {
+                if (!subprotocol.isEmpty()
+                        && provider.type().getName().toLowerCase(Locale.ROOT).contains(subprotocol)) {
+                    Driver driver = accepting(provider, url);
+                    if (driver != null) {
+                        return driver;
+                    }
+                } else {
+                    others.add(provider);
+                }
+            }
+        } catch (ServiceConfigurationError unreadable) {
+            // A broken provider entry: DriverManager below skips it the same way.
+        }
+        for (ServiceLoader.Provider<Driver> provider : others) {
+            Driver driver = accepting(provider, url);
+            if (driver != null) {
+                return driver;
+            }
+        }
+        try {
+            return DriverManager.getDriver(url);
+        } catch (SQLException noDriver) {
+            throw new IllegalStateException(
+                    "no JDBC driver on the class path accepts " + JdbcStateStore.maskPasswords(url));
+        }
+    }
+
+    /** The provider's driver if it accepts {@code url}; null if it does not, or cannot be loaded. */
+    private static Driver accepting(ServiceLoader.Provider<Driver> provider, String url) {
+        try {
+            Driver driver = provider.get();
+            return driver.acceptsURL(url) ? driver : null;
+        } catch (ServiceConfigurationError | SQLException | LinkageError unusable) {
+            return null; // as DriverManager does with a driver it cannot load
+        }
+    }
+
+    /** Connections from one driver to one URL, as HikariCP's own data source makes them, minus the driver search. */
+    private static final class DriverSource extends AbstractDataSource {
+        private final Driver driver;
+        private final String url;
+
+        DriverSource(Driver driver, String url) {
+            this.driver = driver;
+            this.url = url;
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            Connection c = driver.connect(url, new Properties());
+            if (c == null) {
+                throw new SQLException("the driver refused the URL " + JdbcStateStore.maskPasswords(url), "08001");
+            }
+            return c;
+        }
+
+        /** Where drivers read it from, as with HikariCP's own data source: the connection timeout, per attempt. */
+        @Override
+        public void setLoginTimeout(int seconds) {
+            DriverManager.setLoginTimeout(seconds);
+        }
+
+        @Override
+        public int getLoginTimeout() {
+            return DriverManager.getLoginTimeout();
         }
     }
 }

@@ -219,6 +219,51 @@ public final class MemoryStateStore extends AbstractStateStore {
         }
     }
 
+    /**
+     * The common increment, a long counter, in one {@code compute} with one function object and no {@link Change}; any
+     * other value (a numeric string, a wrong type) or an overflow is left as it is here and goes through the base's
+     * rules.
+     */
+    @Override
+    protected long add(String key, long delta) {
+        checkOpen();
+        Adder adder = new Adder(delta);
+        map.compute(key, adder);
+        return adder.applied ? adder.sum : super.add(key, delta);
+    }
+
+    /** {@link #add}'s function: adds to an absent or {@code LONG} entry, keeping its TTL; leaves anything else. */
+    private static final class Adder implements BiFunction<String, Entry, Entry> {
+        private final long delta;
+        long sum;
+        boolean applied;
+
+        Adder(long delta) {
+            this.delta = delta;
+        }
+
+        /** {@code stored} is live: Caffeine hands an expired entry to {@code compute} as null. */
+        @Override
+        public Entry apply(String key, Entry stored) {
+            if (stored == null) {
+                sum = delta;
+                applied = true;
+                return new Entry(StateValue.of(delta), 1);
+            }
+            long base = stored.value.type() == StateValue.Type.LONG ? stored.value.asLong() : 0;
+            long result = base + delta;
+            if (stored.value.type() != StateValue.Type.LONG || ((base ^ result) & (delta ^ result)) < 0) {
+                return stored; // not written: the base decides (and reports an overflow), by every store's rules
+            }
+            sum = result;
+            applied = true;
+            StateValue value = StateValue.of(sum);
+            return stored instanceof Expiring e
+                    ? new Expiring(value, stored.version + 1, e.expiresAt)
+                    : new Entry(value, stored.version + 1);
+        }
+    }
+
     @Override
     protected void write(String key, StateValue value, long ttlMillis) {
         checkOpen();
