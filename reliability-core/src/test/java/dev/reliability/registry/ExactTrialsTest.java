@@ -48,8 +48,8 @@ class ExactTrialsTest {
         return backing.get(KEY).orElseThrow().asMap().get(field).asString();
     }
 
-    /** The store, running {@code beforeNextWrite} once, on the worker, right before the next compare-and-set. */
-    private StateStore hooked(AtomicReference<Runnable> beforeNextWrite) {
+    /** {@code target}, running {@code beforeNextWrite} once, on the worker, right before the next compare-and-set. */
+    static StateStore hooked(StateStore target, AtomicReference<Runnable> beforeNextWrite) {
         return (StateStore) Proxy.newProxyInstance(
                 StateStore.class.getClassLoader(), new Class<?>[] {StateStore.class}, (p, method, args) -> {
                     if (method.getName().equals("compareAndSetVersion")) {
@@ -59,7 +59,7 @@ class ExactTrialsTest {
                         }
                     }
                     try {
-                        return method.invoke(backing, args);
+                        return method.invoke(target, args);
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
@@ -69,7 +69,7 @@ class ExactTrialsTest {
     @Test
     void aWrittenCountIsNotAdoptedOverTheOpenACallerMadeMeanwhile() {
         AtomicReference<Runnable> hook = new AtomicReference<>();
-        CircuitBreaker breaker = node(hooked(hook)).circuitBreaker("payments", config);
+        CircuitBreaker breaker = node(hooked(backing, hook)).circuitBreaker("payments", config);
         fail(breaker, 2);
         hook.set(() -> fail(breaker, 1)); // the third failure lands while the worker writes the first two
 
