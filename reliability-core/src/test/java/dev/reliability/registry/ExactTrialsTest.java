@@ -84,6 +84,38 @@ class ExactTrialsTest {
     }
 
     @Test
+    void aTrialGrantedWhileTheWorkerReplacedItsHalfOpenPhaseRunsInTheNewPhase() {
+        CircuitBreakerConfig twoTrials = config.toBuilder()
+                .failureThreshold(1)
+                .halfOpenPermits(2)
+                .successThreshold(2)
+                .build();
+        AtomicReference<StateStore.ChangeListener> pushed = new AtomicReference<>();
+        AtomicReference<Runnable> hook = new AtomicReference<>();
+        CircuitBreaker a = node(backing).circuitBreaker("payments", twoTrials);
+        CircuitBreaker b =
+                node(hooked(SyncWorkerTest.pushing(backing, pushed), hook)).circuitBreaker("payments", twoTrials);
+        fail(a, 1);
+        sync.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        sync.advance(Duration.ofSeconds(29));
+        assertThat(b.state()).isEqualTo(CircuitState.HALF_OPEN); // by time alone: no permit, nothing claimed
+        assertThat(a.tryAcquirePermission()).isTrue(); // a claims the first permit: a new half-open generation
+        // While b's caller waits for its claim, b's worker adopts that generation, replacing the phase in which the
+        // caller took its local permit.
+        hook.set(() -> pushed.get().changed(KEY));
+
+        assertThat(b.tryAcquirePermission()).isTrue();
+        b.onError(0, new IOException("down"));
+
+        // Recorded on the replaced phase, the failure was ignored: b stayed half-open and its worker renewed the
+        // claim's lease, holding the cluster's permit until maxWaitInHalfOpen.
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        sync.runDue();
+        assertThat(stored("state")).isEqualTo("open");
+    }
+
+    @Test
     void aClaimWhoseCallerTimedOutIsNotTakenAndTrialsWaitALeaseIntoTheOutage() throws Exception {
         SwitchableStateStore switchable = new SwitchableStateStore(backing);
         ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor();

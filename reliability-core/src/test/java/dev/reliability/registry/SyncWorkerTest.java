@@ -92,7 +92,7 @@ class SyncWorkerTest {
     // ---------------------------------------------------------------- pushed changes
 
     /** Wraps a store so that it pushes changes: the test plays the store's notifications. */
-    private static StateStore pushing(StateStore target, AtomicReference<StateStore.ChangeListener> listener) {
+    static StateStore pushing(StateStore target, AtomicReference<StateStore.ChangeListener> listener) {
         return (StateStore) Proxy.newProxyInstance(
                 StateStore.class.getClassLoader(), new Class<?>[] {StateStore.class}, (p, method, args) -> {
                     if (method.getName().equals("watch")) {
