@@ -133,6 +133,12 @@ class SyncRulesTest {
                         rec(OPEN, 3),
                         L.of(OPEN, 3).withTransition(),
                         "write open g4 until +30000"),
+                row(
+                        "a local open that ends with the record's is the record's, adopted after a queued open",
+                        new BreakerRecord(
+                                OPEN, 3, WALL + 30_000, 30_000L, 0, 0, 0, 0, WALL, "other", Map.of(), Map.of()),
+                        L.of(OPEN, 3).withTransition(),
+                        "done"),
                 row("a newer remote open wins", rec(OPEN, 5), L.of(CLOSED, 3).queuedFailures(1), "adopt open g5"),
                 row(
                         "a newer remote forced-open wins over a local open",
