@@ -338,14 +338,10 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
             return next;
         }
         if (sync != null) {
-            // Another thread moved first. The trial claimed in the store runs in its half-open phase if that has room;
-            // otherwise it is given back.
-            Phase moved = current();
-            if (moved.state == CircuitState.HALF_OPEN && moved.tryTakePermit(halfOpenPermits)) {
-                moved.markAcquired(now);
+            Phase moved = runClaimed(now); // another thread moved first
+            if (moved != null) {
                 return moved;
             }
-            sync.trialReleased();
         }
         return AGAIN;
     }
@@ -362,6 +358,14 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
                 if (sync != null && !sync.claimTrial()) {
                     p.releasePermit();
                     return phase != p ? AGAIN : reject(p, 0L, throwing, counters.cell());
+                }
+                if (sync != null && phase != p) {
+                    // The sync worker installed a phase adopted from the store while this caller waited for its
+                    // claim. An outcome recorded on the replaced phase would be ignored and the claim, renewed while
+                    // the current phase is half-open, would hold the cluster's permit until maxWaitInHalfOpen.
+                    p.releasePermit();
+                    Phase moved = runClaimed(now);
+                    return moved != null ? moved : AGAIN;
                 }
                 p.markAcquired(now);
                 return p;
@@ -388,6 +392,23 @@ final class StateMachineCircuitBreaker implements CircuitBreaker {
             }
         }
         return reject(p, 0L, throwing, cell);
+    }
+
+    /**
+     * Runs a trial permit the store granted for a phase that was replaced meanwhile in the current phase, if that is
+     * half-open; otherwise gives it back to the store. The store's grant is the limit here, not the local count: the
+     * permits in flight beyond it are other callers' speculative ones, each given back unless the store grants it too
+     * (checking the local limit let such a caller make a granted permit lapse unused). Returns the phase holding the
+     * permit, or null.
+     */
+    private Phase runClaimed(long now) {
+        Phase moved = current();
+        if (moved.state == CircuitState.HALF_OPEN && moved.tryTakePermit(Integer.MAX_VALUE)) {
+            moved.markAcquired(now);
+            return moved;
+        }
+        sync.trialReleased();
+        return null;
     }
 
     /** A new half-open phase; with {@code takePermit}, its first trial permit is taken for the caller creating it. */

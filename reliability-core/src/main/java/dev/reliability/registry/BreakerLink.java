@@ -47,6 +47,9 @@ final class BreakerLink implements BreakerSync {
     private volatile long syncedGeneration;
     private volatile BreakerRecord known;
     private long version = -1L;
+    /** The record at {@link #version}, as last read or written; what a flush writes on where the store pushes. */
+    private volatile SyncWorker.Read lastRead;
+
     private volatile boolean denied;
     private volatile long deniedUntilNanos;
 
@@ -110,6 +113,37 @@ final class BreakerLink implements BreakerSync {
             dirty = true;
         }
         return dirty;
+    }
+
+    /**
+     * This node's failures that the record does not hold: those queued, less {@code decided}'s (counted into the record
+     * being adopted, though not yet consumed). None after an outage, whose reconciliation keeps the higher of the two
+     * counts rather than their sum, nor once a success has cleared the count since.
+     */
+    private synchronized int unmerged(Work decided) {
+        if (decided == null) {
+            return dirty || cleared ? 0 : failures;
+        }
+        if (decided.dirty || clearEpoch != decided.clearEpoch) {
+            return 0;
+        }
+        return failures - decided.failures;
+    }
+
+    /** Whether a transition waits to be written, such as the OPEN an adopted count just caused. */
+    private synchronized boolean transitionQueued() {
+        return transitions > 0;
+    }
+
+    /** Remembers the record at a version: the one read, or the one this node wrote. */
+    private void saw(SyncWorker.Read r) {
+        version = r.version();
+        lastRead = r;
+    }
+
+    /** The record as last read or written, or null before the first read; for a flush that writes on it. */
+    SyncWorker.Read lastRead() {
+        return lastRead;
     }
 
     private synchronized int held() {
@@ -244,7 +278,7 @@ final class BreakerLink implements BreakerSync {
             if (abandoned) {
                 return false; // its creator stopped waiting and decided locally: the next pass reconciles
             }
-            version = c.version();
+            saw(c);
             BreakerRecord r = c.record();
             if (r != null) {
                 syncedGeneration = r.generation();
@@ -293,10 +327,10 @@ final class BreakerLink implements BreakerSync {
                 }
                 BreakerRecord adopt = ((Denied) decision).adopt();
                 if (adopt != null) {
-                    if (!adopt(adopt, basis)) {
+                    if (!adopt(adopt, basis, unmerged(null))) {
                         continue; // another caller moved the phase meanwhile: read and decide again
                     }
-                    version = c.version();
+                    saw(c);
                 }
                 deniedUntilNanos = worker.time.nanoTime() + worker.syncNanos;
                 denied = true;
@@ -353,7 +387,7 @@ final class BreakerLink implements BreakerSync {
                         w.trialsReleased,
                         w.dirty);
                 if (worker.quorum() == 0 && !pending) {
-                    version = c.version();
+                    saw(c);
                     return; // LOCAL_ONLY adopts nothing
                 }
                 Decision decision = SyncRules.decide(c.record(), local, context());
@@ -368,18 +402,27 @@ final class BreakerLink implements BreakerSync {
                         denied = false; // a permit given back may be claimed again, here too
                     }
                     if (write.adoptAfter()) {
-                        adopt(write.next(), local.now()); // if a caller moved on meanwhile, its transition is queued
+                        // If a caller moved on meanwhile, its transition is queued. The count adopted may open the
+                        // breaker here: that OPEN is written in this pass, not a flush delay later.
+                        adopt(write.next(), local.now(), unmerged(null));
+                        if (transitionQueued()) {
+                            c = lastRead;
+                            continue;
+                        }
                     }
                     return;
                 }
-                if (decision instanceof Adopt adopt && !adopt(adopt.record(), local.now())) {
+                if (decision instanceof Adopt adopt && !adopt(adopt.record(), local.now(), unmerged(w))) {
                     continue; // a caller moved the phase since the decision: decide again on the same record
                 }
                 if (c.record() != null && c.record().generation() == syncedGeneration) {
                     known = c.record(); // the last writer, for an outage's trials (same generation: nothing to adopt)
                 }
-                version = c.version();
+                saw(c);
                 consume(w);
+                if (transitionQueued()) {
+                    continue; // the count adopted opened the breaker: write the OPEN on the same record, now
+                }
                 if (!leaseRenewed(c)) {
                     c = null;
                     continue;
@@ -419,7 +462,7 @@ final class BreakerLink implements BreakerSync {
         if (next.generation() != syncedGeneration) {
             dropTrials();
         }
-        version = expectedVersion + 1; // a compare-and-set always bumps the version by one
+        saw(new SyncWorker.Read(expectedVersion + 1, next)); // a compare-and-set always bumps the version by one
         syncedGeneration = next.generation();
         known = next;
     }
@@ -430,7 +473,7 @@ final class BreakerLink implements BreakerSync {
      * phase since (it opened, or its trial reopened it): installing over that newer phase would undo a transition
      * nobody has written yet, so the caller decides again.
      */
-    private boolean adopt(BreakerRecord r, BreakerSnapshot basis) {
+    private boolean adopt(BreakerRecord r, BreakerSnapshot basis, int unmerged) {
         BreakerHandle h = handle;
         BreakerSnapshot s = h.snapshot();
         if (s.generation() != basis.generation()) {
@@ -438,7 +481,7 @@ final class BreakerLink implements BreakerSync {
         }
         if (s.state() == CLOSED && r.state() == CLOSED) {
             if (worker.quorum() == 1) {
-                mergeFailures(h, s, r);
+                mergeFailures(h, s, r, unmerged);
             }
         } else if (s.state() != r.state() || r.generation() != syncedGeneration) {
             if (!h.install(s.generation(), SyncRules.toLocal(r, worker.wallMillis()), true)) {
@@ -458,10 +501,15 @@ final class BreakerLink implements BreakerSync {
         held = 0;
     }
 
-    /** Closed on both sides: takes the failures other nodes counted, or the success elsewhere that ended them. */
-    private void mergeFailures(BreakerHandle h, BreakerSnapshot s, BreakerRecord r) {
-        if (r.failures() > s.failures()) {
-            h.raiseFailures(s.generation(), r.failures());
+    /**
+     * Closed on both sides: takes the failures other nodes counted, or the success elsewhere that ended them. The
+     * cluster's count is the record's plus this node's {@code unmerged} failures, which the record does not hold yet; a
+     * node whose count reaches the threshold that way opens at once, without waiting for its failures to be written.
+     */
+    private void mergeFailures(BreakerHandle h, BreakerSnapshot s, BreakerRecord r, int unmerged) {
+        int cluster = r.failures() + unmerged;
+        if (cluster > s.failures()) {
+            h.raiseFailures(s.generation(), cluster);
         } else if (r.failures() == 0 && s.failures() > 0 && work().failures == 0) {
             h.install(s.generation(), SyncRules.toLocal(r, worker.wallMillis()), true);
         }

@@ -754,8 +754,9 @@ public final class Registry implements AutoCloseable {
         }
 
         /**
-         * Sets how long queued breaker writes wait before the sync worker writes them, so that what one breaker queues
-         * meanwhile costs one write. A crash loses at most the writes of the last flush delay. Default {@link
+         * Sets the shortest time between two flushes of queued breaker writes. A write queued when the last flush began
+         * longer ago goes out at once; one queued sooner waits for the rest of the delay, and what its breaker queues
+         * meanwhile costs the same one write. A crash loses at most the writes of the last flush delay. Default {@link
          * #DEFAULT_FLUSH_DELAY}, 10 milliseconds.
          *
          * @param delay the delay, zero or positive

@@ -146,7 +146,7 @@ final class SyncRules {
             }
             return new Adopt(r);
         }
-        if (changed && now.state() != r.state() && now.state() != HALF_OPEN) {
+        if (changed && now.state() != HALF_OPEN && (now.state() != r.state() || reopened(r, local, ctx))) {
             return new Write(fromLocal(now, r.generation() + 1, r, ctx), false);
         }
         if (now.state() == CLOSED && r.state() == CLOSED && ctx.quorum() == 1) {
@@ -156,6 +156,21 @@ final class SyncRules {
             return trialProgress(r, local, ctx);
         }
         return DONE;
+    }
+
+    /**
+     * A local OPEN the record's OPEN of the same generation does not hold: the breaker moved on locally and opened again
+     * (a trial the node decided during an outage failed, or closed and failures reopened it). Its open time and grown
+     * open duration are newer than the record's; left unwritten, the others would claim a trial at the record's
+     * earlier open-until time and the reopen's backoff would be lost. A local open that ends with the record's is the
+     * record's own, adopted over a transition queued before it: nothing to write.
+     */
+    private static boolean reopened(BreakerRecord r, Local local, Context ctx) {
+        long until = ctx.wallMillis() + ceilMillis(local.now().openRemainingNanos());
+        return local.transitioned()
+                && local.now().state() == OPEN
+                && r.state() == OPEN
+                && until > r.openUntilMs() + OPEN_SLACK_MILLIS;
     }
 
     /** Rule 4: both closed in one generation (or after a remote reset): the cluster's consecutive failures. */

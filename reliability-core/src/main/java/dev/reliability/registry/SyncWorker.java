@@ -103,6 +103,9 @@ final class SyncWorker implements StateStore.ChangeListener {
     private final ConcurrentHashMap<String, BudgetLink> budgets = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<BreakerLink> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean flushScheduled = new AtomicBoolean();
+    /** When the last flush began, on the monotonic clock: the next one runs at once if a flush delay has passed. */
+    private volatile long lastFlushNanos;
+
     private final Set<String> changed = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean changeScheduled = new AtomicBoolean();
     private final AtomicBoolean down = new AtomicBoolean();
@@ -130,6 +133,7 @@ final class SyncWorker implements StateStore.ChangeListener {
         this.syncNanos = syncNanos;
         this.flushNanos = flushNanos;
         this.timeoutNanos = timeoutNanos;
+        this.lastFlushNanos = time.nanoTime() - flushNanos;
         this.ownsExecutor = userExecutor == null;
         this.executor = userExecutor != null
                 ? userExecutor
@@ -271,16 +275,21 @@ final class SyncWorker implements StateStore.ChangeListener {
 
     // ---------------------------------------------------------------- called by breakers' callers
 
-    /** Queues a breaker's writes; the first one schedules a flush one flush delay later. Never blocks. */
+    /**
+     * Queues a breaker's writes and schedules a flush: at once if none began within the last flush delay, otherwise one
+     * flush delay after the last one began. Writes are throttled, not delayed: a failure count leaves at once (every
+     * millisecond it waits lets other nodes call a failing backend), and a burst costs at most one flush per flush
+     * delay. Never blocks.
+     */
     void enqueue(BreakerLink link) {
         if (!link.queued.compareAndSet(false, true)) {
             return;
         }
         queue.add(link);
         if (!closed && !down.get() && flushScheduled.compareAndSet(false, true)) {
+            long wait = flushNanos == 0L ? 0L : Math.max(0L, lastFlushNanos + flushNanos - time.nanoTime());
             try {
-                var unused =
-                        executor.schedule(task(this::flush), flushNanos, TimeUnit.NANOSECONDS); // task() logs failures
+                var unused = executor.schedule(task(this::flush), wait, TimeUnit.NANOSECONDS); // task() logs failures
             } catch (RejectedExecutionException stopped) {
                 flushScheduled.set(false); // the executor was shut down: what is queued stays local
             }
@@ -396,13 +405,40 @@ final class SyncWorker implements StateStore.ChangeListener {
 
     // ---------------------------------------------------------------- worker passes
 
-    /** Writes what breakers queued; during an outage, leaves it to the next refresh. */
+    /**
+     * Writes what breakers queued; during an outage, leaves it to the next refresh. Where the store pushes changes, a
+     * breaker's last read record is current unless a notification is on its way, so the write goes out on it without
+     * a read first; a lost compare-and-set reads the record again ({@link BreakerLink#sync}).
+     */
     private void flush() {
         flushScheduled.set(false);
+        lastFlushNanos = time.nanoTime();
         if (down.get()) {
             return;
         }
-        syncAll(drain());
+        List<BreakerLink> batch = drain();
+        syncAll(watch != null ? syncOnLastRead(batch) : batch);
+    }
+
+    /** Syncs each breaker of {@code batch} on its last read record; returns those that have none, to be read. */
+    private List<BreakerLink> syncOnLastRead(List<BreakerLink> batch) {
+        List<BreakerLink> unread = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            BreakerLink link = batch.get(i);
+            Read last = link.lastRead();
+            if (last == null) {
+                unread.add(link);
+                continue;
+            }
+            try {
+                link.sync(last);
+            } catch (Unavailable down) {
+                unread.addAll(batch.subList(i, batch.size()));
+                requeue(unread);
+                throw down;
+            }
+        }
+        return unread;
     }
 
     /** Once per sync interval: every breaker and budget, with one batched read per {@value #CHUNK} keys. */

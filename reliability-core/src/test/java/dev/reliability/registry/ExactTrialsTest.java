@@ -48,8 +48,8 @@ class ExactTrialsTest {
         return backing.get(KEY).orElseThrow().asMap().get(field).asString();
     }
 
-    /** The store, running {@code beforeNextWrite} once, on the worker, right before the next compare-and-set. */
-    private StateStore hooked(AtomicReference<Runnable> beforeNextWrite) {
+    /** {@code target}, running {@code beforeNextWrite} once, on the worker, right before the next compare-and-set. */
+    static StateStore hooked(StateStore target, AtomicReference<Runnable> beforeNextWrite) {
         return (StateStore) Proxy.newProxyInstance(
                 StateStore.class.getClassLoader(), new Class<?>[] {StateStore.class}, (p, method, args) -> {
                     if (method.getName().equals("compareAndSetVersion")) {
@@ -59,7 +59,7 @@ class ExactTrialsTest {
                         }
                     }
                     try {
-                        return method.invoke(backing, args);
+                        return method.invoke(target, args);
                     } catch (InvocationTargetException e) {
                         throw e.getCause();
                     }
@@ -69,7 +69,7 @@ class ExactTrialsTest {
     @Test
     void aWrittenCountIsNotAdoptedOverTheOpenACallerMadeMeanwhile() {
         AtomicReference<Runnable> hook = new AtomicReference<>();
-        CircuitBreaker breaker = node(hooked(hook)).circuitBreaker("payments", config);
+        CircuitBreaker breaker = node(hooked(backing, hook)).circuitBreaker("payments", config);
         fail(breaker, 2);
         hook.set(() -> fail(breaker, 1)); // the third failure lands while the worker writes the first two
 
@@ -79,6 +79,38 @@ class ExactTrialsTest {
         // failing
         // backend and leave the open unwritten: the cluster-wide overshoot seen with three JVMs.
         assertThat(breaker.state()).isEqualTo(CircuitState.OPEN);
+        sync.runDue();
+        assertThat(stored("state")).isEqualTo("open");
+    }
+
+    @Test
+    void aTrialGrantedWhileTheWorkerReplacedItsHalfOpenPhaseRunsInTheNewPhase() {
+        CircuitBreakerConfig twoTrials = config.toBuilder()
+                .failureThreshold(1)
+                .halfOpenPermits(2)
+                .successThreshold(2)
+                .build();
+        AtomicReference<StateStore.ChangeListener> pushed = new AtomicReference<>();
+        AtomicReference<Runnable> hook = new AtomicReference<>();
+        CircuitBreaker a = node(backing).circuitBreaker("payments", twoTrials);
+        CircuitBreaker b =
+                node(hooked(SyncWorkerTest.pushing(backing, pushed), hook)).circuitBreaker("payments", twoTrials);
+        fail(a, 1);
+        sync.advance(Duration.ofSeconds(1));
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        sync.advance(Duration.ofSeconds(29));
+        assertThat(b.state()).isEqualTo(CircuitState.HALF_OPEN); // by time alone: no permit, nothing claimed
+        assertThat(a.tryAcquirePermission()).isTrue(); // a claims the first permit: a new half-open generation
+        // While b's caller waits for its claim, b's worker adopts that generation, replacing the phase in which the
+        // caller took its local permit.
+        hook.set(() -> pushed.get().changed(KEY));
+
+        assertThat(b.tryAcquirePermission()).isTrue();
+        b.onError(0, new IOException("down"));
+
+        // Recorded on the replaced phase, the failure was ignored: b stayed half-open and its worker renewed the
+        // claim's lease, holding the cluster's permit until maxWaitInHalfOpen.
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
         sync.runDue();
         assertThat(stored("state")).isEqualTo("open");
     }

@@ -159,7 +159,7 @@ class PersistentBreakerTest {
     }
 
     @Test
-    void writesWaitForTheFlushDelay() {
+    void aFirstFailureIsWrittenAtOnceAndTheNextOnesOneFlushDelayAfterIt() {
         SwitchableStateStore counted = new SwitchableStateStore(backing);
         CircuitBreaker breaker = Registry.builder()
                 .timeSource(time)
@@ -167,15 +167,26 @@ class PersistentBreakerTest {
                 .flushDelay(Duration.ofMillis(10))
                 .syncExecutor(sync)
                 .build()
-                .circuitBreaker("payments", config);
+                .circuitBreaker(
+                        "payments", config.toBuilder().failureThreshold(10).build());
+
+        fail(breaker, 1);
+        sync.advance(Duration.ZERO); // no flush within the last flush delay: the worker writes at once
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(1);
+        assertThat(record("payments").get("failures").asLong()).isEqualTo(1);
 
         fail(breaker, 2);
-        sync.advance(Duration.ofMillis(9));
-        assertThat(counted.calls("compareAndSetVersion")).isZero();
+        sync.advance(Duration.ofMillis(9)); // throttled: one flush per flush delay
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(1);
         sync.advance(Duration.ofMillis(1));
 
-        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(1);
-        assertThat(record("payments").get("failures").asLong()).isEqualTo(2);
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(2);
+        assertThat(record("payments").get("failures").asLong()).isEqualTo(3);
+
+        sync.advance(Duration.ofMillis(50));
+        fail(breaker, 1); // the last flush is a flush delay ago: at once again
+        sync.advance(Duration.ZERO);
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(3);
     }
 
     @Test

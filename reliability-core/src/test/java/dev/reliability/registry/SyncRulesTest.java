@@ -127,7 +127,18 @@ class SyncRulesTest {
                         "a local open is written in a new generation",
                         rec(CLOSED, 3),
                         L.of(OPEN, 3).withTransition(),
-                        "write open g4"),
+                        "write open g4 until +30000"),
+                row(
+                        "a local reopen over the open it agrees with is written (an outage's local trial failed)",
+                        rec(OPEN, 3),
+                        L.of(OPEN, 3).withTransition(),
+                        "write open g4 until +30000"),
+                row(
+                        "a local open that ends with the record's is the record's, adopted after a queued open",
+                        new BreakerRecord(
+                                OPEN, 3, WALL + 30_000, 30_000L, 0, 0, 0, 0, WALL, "other", Map.of(), Map.of()),
+                        L.of(OPEN, 3).withTransition(),
+                        "done"),
                 row("a newer remote open wins", rec(OPEN, 5), L.of(CLOSED, 3).queuedFailures(1), "adopt open g5"),
                 row(
                         "a newer remote forced-open wins over a local open",
@@ -138,7 +149,7 @@ class SyncRulesTest {
                         "a local open wins over a newer remote closed",
                         rec(CLOSED, 5),
                         L.of(OPEN, 3).withTransition(),
-                        "write open g6"),
+                        "write open g6 until +30000"),
                 row(
                         "a manual change is the newest intent",
                         rec(FORCED_OPEN, 5),
@@ -189,7 +200,7 @@ class SyncRulesTest {
                         1,
                         rec(CLOSED, 0).withReports(Map.of("other", WALL + 5_000), "other"),
                         L.of(OPEN, 0).withTransition(),
-                        "write open g1 r2"),
+                        "write open g1 until +30000 r2"),
                 row("quorum: counts are each node's own", 2, 1, rec(CLOSED, 0), L.of(CLOSED, 0), "done"));
     }
 
@@ -212,12 +223,12 @@ class SyncRulesTest {
                         rec(OPEN, 2),
                         2L,
                         "granted half-open g3 p1 leases {me=+2000}"),
-                Arguments.of("a newer remote open not over yet", openLater, 2L, "denied, adopt open g3"),
+                Arguments.of("a newer remote open not over yet", openLater, 2L, "denied, adopt open g3 until +1000"),
                 Arguments.of(
                         "an open this node agrees with, not over yet: the caller saw a phase replaced since",
                         openLater,
                         3L,
-                        "denied, adopt open g3"),
+                        "denied, adopt open g3 until +1000"),
                 Arguments.of(
                         "an open ending within the clocks' rounding",
                         new BreakerRecord(
@@ -356,6 +367,9 @@ class SyncRulesTest {
 
     private static String describe(BreakerRecord r) {
         String s = r.state().stored() + " g" + r.generation();
+        if (r.state() == OPEN && r.openUntilMs() != 0L) {
+            s += " until " + String.format("%+d", r.openUntilMs() - WALL);
+        }
         if (r.state() == CLOSED && r.failures() > 0) {
             s += " f" + r.failures();
         }

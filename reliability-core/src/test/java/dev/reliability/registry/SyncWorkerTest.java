@@ -9,6 +9,7 @@ import dev.reliability.circuitbreaker.CircuitBreaker;
 import dev.reliability.circuitbreaker.CircuitBreakerConfig;
 import dev.reliability.circuitbreaker.CircuitState;
 import dev.reliability.state.StateStore;
+import dev.reliability.state.StateValue;
 import dev.reliability.testing.ManualScheduler;
 import dev.reliability.testing.ManualTimeSource;
 import dev.reliability.testing.SwitchableStateStore;
@@ -30,6 +31,14 @@ class SyncWorkerTest {
 
     private Registry.Builder node(StateStore store) {
         return nodes.builder(store);
+    }
+
+    /** A field of a breaker's stored record. */
+    private StateValue stored(String breaker, String field) {
+        return backing.get("reliability:breaker:" + breaker)
+                .orElseThrow()
+                .asMap()
+                .get(field);
     }
 
     // ---------------------------------------------------------------- store load
@@ -77,18 +86,13 @@ class SyncWorkerTest {
 
         assertThat(counted.calls("compareAndSetVersion")).isEqualTo(1);
         assertThat(counted.calls("getAllVersioned")).isEqualTo(1);
-        assertThat(backing.get("reliability:breaker:payments")
-                        .orElseThrow()
-                        .asMap()
-                        .get("failures")
-                        .asLong())
-                .isEqualTo(500);
+        assertThat(stored("payments", "failures").asLong()).isEqualTo(500);
     }
 
     // ---------------------------------------------------------------- pushed changes
 
     /** Wraps a store so that it pushes changes: the test plays the store's notifications. */
-    private static StateStore pushing(StateStore target, AtomicReference<StateStore.ChangeListener> listener) {
+    static StateStore pushing(StateStore target, AtomicReference<StateStore.ChangeListener> listener) {
         return (StateStore) Proxy.newProxyInstance(
                 StateStore.class.getClassLoader(), new Class<?>[] {StateStore.class}, (p, method, args) -> {
                     if (method.getName().equals("watch")) {
@@ -128,6 +132,56 @@ class SyncWorkerTest {
     }
 
     @Test
+    void whereTheStorePushesAWriteGoesOutOnTheLastReadRecordWithoutAReadFirst() {
+        AtomicReference<StateStore.ChangeListener> listener = new AtomicReference<>();
+        CircuitBreaker b = node(pushing(counted.store(), listener))
+                .flushDelay(Duration.ZERO)
+                .build()
+                .circuitBreaker("payments", config);
+        CircuitBreaker a = node(backing).flushDelay(Duration.ZERO).build().circuitBreaker("payments", config);
+        sync.runDue();
+        counted.resetCounts();
+
+        fail(b, 1);
+        sync.runDue();
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(1);
+        assertThat(counted.totalCalls()).isEqualTo(1); // no read: the record read at creation is current
+
+        fail(a, 1); // b's notification of it is still on its way
+        sync.runDue();
+        counted.resetCounts();
+        fail(b, 1);
+        sync.runDue();
+
+        // The write on the stale record lost its compare-and-set; the record was read and the count merged.
+        assertThat(counted.calls("compareAndSetVersion")).isEqualTo(2);
+        assertThat(counted.calls("getVersioned")).isEqualTo(1);
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN); // 1 + 1 + 1: the threshold
+        assertThat(stored("payments", "state").asString()).isEqualTo("open");
+    }
+
+    @Test
+    void aFailureCountedDuringTheWriteOpensOnTheClusterCountAndTheOpenIsWrittenInTheSamePass() {
+        CircuitBreaker a = node(backing).flushDelay(Duration.ZERO).build().circuitBreaker("payments", config);
+        AtomicReference<Runnable> duringWrite = new AtomicReference<>();
+        CircuitBreaker b = node(ExactTrialsTest.hooked(backing, duringWrite))
+                .flushDelay(Duration.ofMillis(10))
+                .build()
+                .circuitBreaker("payments", config);
+        fail(a, 1);
+        sync.runDue(); // the record holds a's failure
+
+        duringWrite.set(() -> fail(b, 1)); // b's caller fails again while b's worker writes its first failure
+        fail(b, 1);
+        sync.runDue();
+
+        // The record holds 2; b's unwritten failure makes the cluster's 3: b opens on it at once, and writes the OPEN
+        // in the same pass, not in the flush one flush delay later.
+        assertThat(b.state()).isEqualTo(CircuitState.OPEN);
+        assertThat(stored("payments", "state").asString()).isEqualTo("open");
+    }
+
+    @Test
     void aRegistryWithoutBreakersOpensNoWatch() {
         AtomicReference<StateStore.ChangeListener> listener = new AtomicReference<>();
         Registry registry = node(pushing(backing, listener)).build();
@@ -152,12 +206,7 @@ class SyncWorkerTest {
 
         registry.close();
 
-        assertThat(backing.get("reliability:breaker:payments")
-                        .orElseThrow()
-                        .asMap()
-                        .get("failures")
-                        .asLong())
-                .isEqualTo(1);
+        assertThat(stored("payments", "failures").asLong()).isEqualTo(1);
         assertThatThrownBy(() -> registry.circuitBreaker("orders", config))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage("registry is closed");
@@ -177,11 +226,6 @@ class SyncWorkerTest {
 
         registry.close();
 
-        assertThat(backing.get("reliability:breaker:payments")
-                        .orElseThrow()
-                        .asMap()
-                        .get("state")
-                        .asString())
-                .isEqualTo("open");
+        assertThat(stored("payments", "state").asString()).isEqualTo("open");
     }
 }
