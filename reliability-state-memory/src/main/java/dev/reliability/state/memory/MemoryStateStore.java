@@ -250,10 +250,13 @@ public final class MemoryStateStore extends AbstractStateStore {
                 applied = true;
                 return new Entry(StateValue.of(delta), 1);
             }
-            long base = stored.value.type() == StateValue.Type.LONG ? stored.value.asLong() : 0;
+            if (stored.value.type() != StateValue.Type.LONG) {
+                return stored; // not written: the base applies its rules to a numeric string or a wrong type
+            }
+            long base = stored.value.asLong();
             long result = base + delta;
-            if (stored.value.type() != StateValue.Type.LONG || ((base ^ result) & (delta ^ result)) < 0) {
-                return stored; // not written: the base decides (and reports an overflow), by every store's rules
+            if (((base ^ result) & (delta ^ result)) < 0) {
+                return stored; // an overflow: not written, and the base reports it as every store does
             }
             sum = result;
             applied = true;
